@@ -1,0 +1,1 @@
+"""Patch priors sharing one interface (:class:`priors.base.PatchPrior`)."""

@@ -1,0 +1,105 @@
+"""numba kernels for the GMM prior: grouped Mahalanobis norms and the
+approximate-MAP Wiener step, fused so the (n, K, m) projections are read once."""
+import numpy as np
+from numba import njit, prange
+
+
+@njit(parallel=True, cache=True)
+def grouped_squared_norms(projections, offsets, n_groups):
+    """``out[n, k] = sum_j (projections[n, k*m + j] - offsets[k, j])**2``."""
+    n = projections.shape[0]
+    m = offsets.shape[1]
+    out = np.empty((n, n_groups), dtype=projections.dtype)
+    for row in prange(n):
+        for k in range(n_groups):
+            acc = 0.0
+            base = k * m
+            for j in range(m):
+                t = projections[row, base + j] - offsets[k, j]
+                acc += t * t
+            out[row, k] = acc
+    return out
+
+
+@njit(parallel=True, cache=True)
+def best_component_wiener(projections, offsets, log_consts, gains, bases, means, dc, out, labels):
+    """Pick ``k* = argmax_k log_consts[k] - ||proj_k - offsets_k||^2 / 2`` per patch and
+    write ``dc + means[k*] + bases[k*] @ ((proj_k* - offsets_k*) * gains[k*])``.
+
+    ``projections`` are the patches projected on every component's whitened
+    eigenbasis, ``(n, K*m)``; ``bases`` is ``(K, d, m)``.
+    """
+    n = projections.shape[0]
+    n_groups, d, m = bases.shape
+    for row in prange(n):
+        best = -np.inf
+        best_k = 0
+        for k in range(n_groups):
+            acc = 0.0
+            base = k * m
+            for j in range(m):
+                t = projections[row, base + j] - offsets[k, j]
+                acc += t * t
+            score = log_consts[k] - 0.5 * acc
+            if score > best:
+                best = score
+                best_k = k
+        labels[row] = best_k
+        coef = np.empty(m, dtype=projections.dtype)
+        base = best_k * m
+        for j in range(m):
+            coef[j] = (projections[row, base + j] - offsets[best_k, j]) * gains[best_k, j]
+        for i in range(d):
+            acc = means[best_k, i] + dc[row]
+            for j in range(m):
+                acc += bases[best_k, i, j] * coef[j]
+            out[row, i] = acc
+
+
+@njit(parallel=True, cache=True)
+def flat_tail_wiener(patches, projections, starts, offsets, mean_dots_col, mean_sq, inv_tail,
+                     log_consts, bases, mean_proj, gains, means, out):
+    """Approximate-MAP z-step with flat-tail spectra (Parameswaran et al. 2019).
+
+    Component k keeps its leading eigen-directions (columns ``starts[k]:starts[k+1]``
+    of ``projections``, pre-scaled by ``sqrt(1/(t_k+s2) - 1/(s_j+s2))``) and
+    treats the rest as one flat eigenvalue ``t_k``:
+    ``maha_k = ||c - mu_k||^2 / (t_k + s2) - sum_j (proj_j - offsets_j)^2``,
+    where ``||c - mu_k||^2 = ||c||^2 - 2 x.mu_k + ||mu_k||^2`` uses column
+    ``mean_dots_col + k``. The chosen component's Wiener filter is exact.
+    """
+    n, d = patches.shape
+    n_groups, _, m = bases.shape
+    for row in prange(n):
+        dc = 0.0
+        for i in range(d):
+            dc += patches[row, i]
+        dc /= d
+        centred_sq = 0.0
+        for i in range(d):
+            t = patches[row, i] - dc
+            centred_sq += t * t
+        best = -np.inf
+        best_k = 0
+        for k in range(n_groups):
+            acc = 0.0
+            for j in range(starts[k], starts[k + 1]):
+                t = projections[row, j] - offsets[j]
+                acc += t * t
+            dist = centred_sq - 2.0 * projections[row, mean_dots_col + k] + mean_sq[k]
+            score = log_consts[k] - 0.5 * (dist * inv_tail[k] - acc)
+            if score > best:
+                best = score
+                best_k = k
+        coef = np.zeros(m, dtype=patches.dtype)
+        for i in range(d):
+            v = patches[row, i]
+            for j in range(m):
+                coef[j] += bases[best_k, i, j] * v
+        for j in range(m):
+            coef[j] = (coef[j] - mean_proj[best_k, j]) * gains[best_k, j]
+        for i in range(d):
+            acc = means[best_k, i] + dc
+            for j in range(m):
+                acc += bases[best_k, i, j] * coef[j]
+            out[row, i] = acc

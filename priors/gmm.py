@@ -1,0 +1,365 @@
+"""Gaussian mixture prior over the zero-mean part of image patches (EPLL).
+
+What the density is of
+----------------------
+A patch ``x`` (length ``d = patch_size**2``) splits into its mean (DC) and
+its zero-mean part ``x - mean(x)``. The zero-mean part lives in the
+``m = d - 1`` dimensional subspace orthogonal to the constant patch; with an
+orthonormal basis ``Q`` of that subspace (``d x m``), the coordinates are
+``c = Q^T x``. The model is
+
+    p(c) = sum_k w_k N(c; mu_k, S_k),
+
+a density on ``R^m`` (Lebesgue measure in orthonormal coordinates), so
+:meth:`GaussianMixturePrior.log_prob` is exact and comparable with any other
+prior that scores the same coordinates. The fitted attributes ``means_`` and
+``covariances_`` are given in pixel space (``Q mu_k`` and ``Q S_k Q^T``).
+
+Denoising (the z-step of EPLL) is the approximate MAP of Zoran & Weiss:
+for a noisy patch ``y`` with noise variance ``s2``, pick
+``k* = argmax_k log w_k + log N(c; mu_k, S_k + s2 I)`` and return
+``DC + Q (mu_k* + S_k* (S_k* + s2 I)^{-1} (c - mu_k*))``.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+import numpy as np
+from scipy.linalg import solve_triangular
+from scipy.special import logsumexp
+from sklearn.exceptions import ConvergenceWarning
+
+from priors._gmm_kernels import best_component_wiener, grouped_squared_norms
+from priors.base import PatchPrior
+
+FORMAT_VERSION = 1
+_LOG_2PI = np.log(2 * np.pi)
+
+
+def zero_mean_basis(d):
+    """Orthonormal basis ``(d, d-1)`` of the patches whose pixels sum to zero."""
+    seed = np.concatenate([np.ones((d, 1)) / np.sqrt(d), np.eye(d)[:, : d - 1]], axis=1)
+    q, _ = np.linalg.qr(seed)
+    return q[:, 1:] * np.sign(q[0, 0])
+
+
+def _check_patches(patches, d):
+    array = np.asarray(patches)
+    if array.ndim != 2 or array.shape[1] != d:
+        raise ValueError(f"patches must have shape (n, {d}), got {array.shape}; "
+                         "each row is one flattened patch")
+    if array.dtype != np.float32:
+        array = array.astype(np.float64)
+    return array
+
+
+class GaussianMixturePrior(PatchPrior):
+    """EPLL's Gaussian mixture over zero-mean patches, fitted by EM.
+
+    Parameters
+    ----------
+    n_components : int
+        Number of mixture components K.
+    patch_size : int
+        Side of the square patches; ``d = patch_size**2``.
+    reg_covar : float
+        Added to every covariance's diagonal (on the [0, 1] intensity
+        scale; 1e-6 is about 8-bit quantisation noise, (1/255)^2/12).
+    max_iter, tol : int, float
+        EM stops when the mean log-likelihood per patch improves by less
+        than ``tol`` nats, or after ``max_iter`` iterations (then a
+        :class:`~sklearn.exceptions.ConvergenceWarning`).
+    chunk_size : int
+        Patches per block; bounds peak memory at about
+        ``chunk_size * K * d * 4`` bytes.
+    rng : int or Generator, optional
+        Seed for the k-means initialisation.
+    verbose : bool
+        Print one line per EM iteration to stderr.
+
+    Attributes
+    ----------
+    weights_ : (K,) mixture weights.
+    means_ : (K, d) component means in pixel space (each sums to zero).
+    covariances_ : (K, d, d) component covariances in pixel space.
+    converged_, n_iter_, lower_bound_ : EM diagnostics (mean log-likelihood
+        per patch, nats); ``lower_bounds_`` holds one value per iteration.
+    """
+
+    def __init__(self, n_components=200, patch_size=8, *, reg_covar=1e-6, max_iter=100,
+                 tol=1e-3, chunk_size=8192, rng=None, verbose=False):
+        if int(n_components) < 1:
+            raise ValueError(f"n_components must be >= 1, got {n_components}")
+        if int(patch_size) < 2:
+            raise ValueError(f"patch_size must be >= 2, got {patch_size}")
+        if not reg_covar >= 0:
+            raise ValueError(f"reg_covar must be >= 0, got {reg_covar}")
+        self.n_components = int(n_components)
+        self.patch_size = int(patch_size)
+        self.reg_covar = float(reg_covar)
+        self.max_iter = int(max_iter)
+        self.tol = float(tol)
+        self.chunk_size = int(chunk_size)
+        self.rng = rng
+        self.verbose = verbose
+        self._cache = {}
+
+    # ------------------------------------------------------------------ geometry
+    @property
+    def dim(self):
+        """Patch length ``d``."""
+        return self.patch_size ** 2
+
+    @property
+    def basis(self):
+        """``Q``: orthonormal basis of zero-mean patches, ``(d, d-1)``."""
+        if "basis" not in self._cache:
+            self._cache["basis"] = zero_mean_basis(self.dim)
+        return self._cache["basis"]
+
+    def _coordinates(self, patches):
+        """``c = Q^T x`` (the DC drops out because ``Q`` is orthogonal to it)."""
+        return patches @ self.basis.astype(patches.dtype)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, patches):
+        """Fit by EM on patches (rows of length ``d``; their DC is ignored).
+
+        float32 patches run the E-step in float32 (the statistics are summed
+        in float64); float64 patches run in float64.
+        """
+        patches = _check_patches(patches, self.dim)
+        if patches.shape[0] < 2 * self.n_components:
+            raise ValueError(f"need at least {2 * self.n_components} patches to fit "
+                             f"{self.n_components} components, got {patches.shape[0]}")
+        coords = self._coordinates(patches)
+        self._initialise(coords)
+        self.lower_bounds_ = []
+        self.converged_ = False
+        for iteration in range(1, self.max_iter + 1):
+            start = time.perf_counter()
+            stats, lower_bound = self._expectation(coords)
+            self.lower_bounds_.append(lower_bound)
+            self.n_iter_ = iteration
+            self.lower_bound_ = lower_bound
+            change = lower_bound - self.lower_bounds_[-2] if iteration > 1 else np.inf
+            if self.verbose:
+                print(f"EM iteration {iteration:3d}: mean log-likelihood {lower_bound:.4f} nats/patch"
+                      f" (change {change:+.4f}), {time.perf_counter() - start:.1f} s",
+                      file=sys.stderr, flush=True)
+            if abs(change) < self.tol:
+                self.converged_ = True
+                break
+            self._maximisation(*stats)
+        if not self.converged_:
+            warnings.warn(f"EM did not converge in {self.max_iter} iterations (last change "
+                          f"{change:.2e} nats/patch > tol={self.tol:g}); raise max_iter or tol",
+                          ConvergenceWarning, stacklevel=2)
+        return self
+
+    def _initialise(self, coords):
+        """Hard assignments from k-means on a subset, then one M-step."""
+        from sklearn.cluster import KMeans
+
+        rng = np.random.default_rng(self.rng)
+        n = coords.shape[0]
+        subset = coords[rng.choice(n, size=min(n, 50 * self.n_components), replace=False)]
+        kmeans = KMeans(self.n_components, n_init=1, max_iter=30,
+                        random_state=int(rng.integers(2**31))).fit(subset)
+        resp = np.zeros((subset.shape[0], self.n_components), dtype=coords.dtype)
+        resp[np.arange(subset.shape[0]), kmeans.labels_] = 1
+        self._maximisation(*self._statistics(subset, resp))
+
+    def _statistics(self, coords, resp):
+        """Sufficient statistics ``(N_k, sum r c, sum r c c^T (upper triangle))``."""
+        m = coords.shape[1]
+        rows, cols = np.triu_indices(m)
+        outer = coords[:, rows] * coords[:, cols]
+        return (resp.sum(axis=0, dtype=np.float64), (resp.T @ coords).astype(np.float64),
+                (resp.T @ outer).astype(np.float64))
+
+    def _expectation(self, coords):
+        """One pass over the data: statistics for the M-step and the mean log-likelihood."""
+        total_ll = 0.0
+        stats = None
+        for start in range(0, coords.shape[0], self.chunk_size):
+            block = coords[start:start + self.chunk_size]
+            log_joint = self._log_joint(block)
+            log_norm = logsumexp(log_joint, axis=1)
+            total_ll += float(log_norm.sum(dtype=np.float64))
+            resp = np.exp(log_joint - log_norm[:, None]).astype(coords.dtype)
+            block_stats = self._statistics(block, resp)
+            stats = block_stats if stats is None else tuple(a + b for a, b in zip(stats, block_stats))
+        return stats, total_ll / coords.shape[0]
+
+    def _maximisation(self, counts, first, second):
+        m = first.shape[1]
+        rows, cols = np.triu_indices(m)
+        safe = counts + 10 * np.finfo(np.float64).eps
+        means = first / safe[:, None]
+        scatter = np.zeros((self.n_components, m, m))
+        scatter[:, rows, cols] = second / safe[:, None]
+        scatter[:, cols, rows] = second / safe[:, None]
+        covariances = scatter - means[:, :, None] * means[:, None, :]
+        covariances += self.reg_covar * np.eye(m)
+        self._set_subspace_parameters(counts / counts.sum(), means, covariances)
+
+    # ------------------------------------------------------------------ parameters
+    def _set_subspace_parameters(self, weights, means, covariances):
+        """Store parameters given in zero-mean coordinates; derive the factors."""
+        basis = self._cache.get("basis")
+        self._cache = {} if basis is None else {"basis": basis}
+        m = means.shape[1]
+        prec_chol = np.empty_like(covariances)
+        for k, cov in enumerate(covariances):
+            try:
+                lower = np.linalg.cholesky(cov)
+            except np.linalg.LinAlgError:
+                raise ValueError(f"covariance of component {k} is not positive definite; "
+                                 f"increase reg_covar (now {self.reg_covar:g}) or use more "
+                                 "patches / fewer components") from None
+            prec_chol[k] = solve_triangular(lower, np.eye(m), lower=True).T
+        self.weights_ = np.asarray(weights, dtype=np.float64)
+        self._sub_means = means
+        self._sub_covariances = covariances
+        self._prec_chol = prec_chol
+        self._log_det_prec = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
+
+    @property
+    def means_(self):
+        return self._sub_means @ self.basis.T
+
+    @property
+    def covariances_(self):
+        q = self.basis
+        return q @ self._sub_covariances @ q.T
+
+    def _require_fitted(self):
+        if not hasattr(self, "weights_"):
+            raise RuntimeError("this GaussianMixturePrior is not fitted; call fit() or "
+                               "GaussianMixturePrior.load(path)")
+
+    # ------------------------------------------------------------------ density
+    def _log_joint(self, coords):
+        """``log w_k + log N(c; mu_k, S_k)`` for a block of coordinates, ``(n, K)``."""
+        key = ("whitening", coords.dtype.str)
+        if key not in self._cache:
+            K, m, _ = self._prec_chol.shape
+            stacked = np.ascontiguousarray(self._prec_chol.transpose(1, 0, 2).reshape(m, K * m))
+            offsets = np.einsum("km,kmj->kj", self._sub_means, self._prec_chol)
+            consts = np.log(self.weights_) + self._log_det_prec - 0.5 * m * _LOG_2PI
+            self._cache[key] = (stacked.astype(coords.dtype), offsets.astype(coords.dtype), consts)
+        stacked, offsets, consts = self._cache[key]
+        maha = grouped_squared_norms(coords @ stacked, offsets, self.n_components)
+        return consts - 0.5 * maha.astype(np.float64)
+
+    def log_prob(self, patches):
+        """Exact log density of each patch's zero-mean part, ``(n, d) -> (n,)``.
+
+        Computed in float64 whatever the input dtype; nats, with respect to
+        Lebesgue measure on the ``d - 1`` orthonormal zero-mean coordinates.
+        """
+        self._require_fitted()
+        coords = self._coordinates(_check_patches(patches, self.dim).astype(np.float64))
+        out = np.empty(coords.shape[0])
+        for start in range(0, coords.shape[0], self.chunk_size):
+            out[start:start + self.chunk_size] = logsumexp(
+                self._log_joint(coords[start:start + self.chunk_size]), axis=1)
+        return out
+
+    score_samples = log_prob
+
+    # ------------------------------------------------------------------ denoising
+    def _eigen(self):
+        """Per component ``S_k = V_k diag(s_k) V_k^T``; bases ``Q V_k`` in pixel space."""
+        if "eigen" not in self._cache:
+            values, vectors = np.linalg.eigh(self._sub_covariances)
+            bases = np.einsum("dm,kmj->kdj", self.basis, vectors)
+            mean_proj = np.einsum("km,kmj->kj", self._sub_means, vectors)
+            self._cache["eigen"] = (np.maximum(values, 0.0), bases, mean_proj)
+        return self._cache["eigen"]
+
+    def wiener_operators(self, noise_var, dtype=np.float64):
+        """Everything the z-step needs at one noise variance, cached.
+
+        Returns ``(projector, offsets, log_consts, gains, bases, means)`` with
+        ``projector = [B_1 D_1, ..., B_K D_K]`` (``d x K m``),
+        ``D_k = diag((s_k + s2)^-1/2)``, so that ``x @ projector - offsets``
+        are the whitened coordinates of ``x - mu_k`` for every k.
+        """
+        key = ("wiener", float(noise_var), np.dtype(dtype).str)
+        if key not in self._cache:
+            values, bases, mean_proj = self._eigen()
+            K, d, m = bases.shape
+            scale = 1.0 / np.sqrt(values + noise_var)
+            projector = (bases * scale[:, None, :]).transpose(1, 0, 2).reshape(d, K * m)
+            log_consts = np.log(self.weights_) + np.log(scale).sum(axis=1)
+            self._cache[key] = tuple(np.ascontiguousarray(a, dtype=dtype) for a in (
+                projector, mean_proj * scale, log_consts, values * scale, bases, self.means_))
+        return self._cache[key]
+
+    def denoise(self, patches, noise_var, *, return_labels=False):
+        """EPLL's approximate MAP estimate of clean patches, ``(n, d) -> (n, d)``.
+
+        ``noise_var`` is the variance of white Gaussian noise on the patches
+        (``1/beta`` inside EPLL). float32 patches are processed in float32.
+        """
+        self._require_fitted()
+        patches = _check_patches(patches, self.dim)
+        if not np.isfinite(noise_var) or noise_var < 0:
+            raise ValueError(f"noise_var must be a finite number >= 0, got {noise_var!r}")
+        projector, offsets, log_consts, gains, bases, means = self.wiener_operators(
+            noise_var, patches.dtype)
+        out = np.empty_like(patches)
+        labels = np.empty(patches.shape[0], dtype=np.int32)
+        for start in range(0, patches.shape[0], self.chunk_size // 4 or 1):
+            block = patches[start:start + (self.chunk_size // 4 or 1)]
+            dc = block.mean(axis=1)
+            best_component_wiener(block @ projector, offsets, log_consts, gains, bases, means, dc,
+                                  out[start:start + block.shape[0]],
+                                  labels[start:start + block.shape[0]])
+        return (out, labels) if return_labels else out
+
+    def fast_denoiser(self, tail_ratio=1.0):
+        """Flat-tail approximation of :meth:`denoise` (see :mod:`priors.gmm_fast`)."""
+        from priors.gmm_fast import FlatTailDenoiser
+
+        key = ("fast", float(tail_ratio))
+        if key not in self._cache:
+            self._cache[key] = FlatTailDenoiser(self, tail_ratio=tail_ratio)
+        return self._cache[key]
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path):
+        """Write the model to one ``.npz`` (format version, parameters, EM diagnostics)."""
+        self._require_fitted()
+        np.savez(path, format_version=FORMAT_VERSION, kind="gmm", patch_size=self.patch_size,
+                 reg_covar=self.reg_covar, weights=self.weights_, means=self._sub_means,
+                 covariances=self._sub_covariances,
+                 lower_bounds=np.asarray(getattr(self, "lower_bounds_", []), dtype=np.float64),
+                 converged=bool(getattr(self, "converged_", False)),
+                 n_train=int(getattr(self, "n_train_", 0)))
+
+    @classmethod
+    def load(cls, path):
+        """Read a model written by :meth:`save`."""
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise ValueError(f"cannot read GMM prior from '{path}': {error}") from None
+        with data:
+            version = int(data["format_version"]) if "format_version" in data else None
+            if version != FORMAT_VERSION or str(data.get("kind", "")) != "gmm":
+                raise ValueError(f"'{path}' is not a GMM prior of format version {FORMAT_VERSION} "
+                                 f"(found version {version}); retrain it with `restore train gmm`")
+            weights = data["weights"]
+            prior = cls(weights.shape[0], int(data["patch_size"]), reg_covar=float(data["reg_covar"]))
+            prior._set_subspace_parameters(weights, data["means"], data["covariances"])
+            prior.lower_bounds_ = list(data["lower_bounds"])
+            prior.lower_bound_ = prior.lower_bounds_[-1] if prior.lower_bounds_ else None
+            prior.n_iter_ = len(prior.lower_bounds_)
+            prior.converged_ = bool(data["converged"])
+            prior.n_train_ = int(data["n_train"])
+        return prior

@@ -1,0 +1,37 @@
+"""Prior names -> prior objects (feeds the library's ``prior=`` and the CLI's choices)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from priors.base import PatchPrior
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_PRETRAINED = {"gmm": DATA_DIR / "gmm_8x8_200.npz"}
+
+
+def available_priors():
+    """Names accepted by ``prior=`` and ``--prior``."""
+    return sorted(_PRETRAINED)
+
+
+@lru_cache(maxsize=None)
+def _load(name):
+    path = _PRETRAINED[name]
+    if not path.exists():
+        raise ValueError(f"the pretrained '{name}' prior is missing ({path}); "
+                         f"make it with `restore train {name}` (see README)")
+    if name == "gmm":
+        from priors.gmm import GaussianMixturePrior
+        return GaussianMixturePrior.load(path)
+    raise AssertionError(name)
+
+
+def get_prior(prior):
+    """A :class:`PatchPrior` from a registered name or a prior object."""
+    if isinstance(prior, PatchPrior):
+        return prior
+    if isinstance(prior, str) and prior in _PRETRAINED:
+        return _load(prior)
+    raise ValueError(f"unknown prior {prior!r}; choose one of {available_priors()} "
+                     "or pass a PatchPrior object")

@@ -1,0 +1,73 @@
+"""Training the patch priors from folders of images (never the test sets)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+TEST_SETS = {"bsd68", "cbsd68"}
+
+
+def list_training_images(image_dirs):
+    """Image files in the given folders, sorted; refuses the BSD68/CBSD68 test sets."""
+    paths = []
+    for folder in map(Path, image_dirs):
+        if folder.name.lower() in TEST_SETS:
+            raise ValueError(f"'{folder}' is a test set; train on train400 or bsds500_test, "
+                             "never on the images the benchmark measures")
+        if not folder.is_dir():
+            raise ValueError(f"training folder '{folder}' does not exist or is not a folder")
+        paths += sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not paths:
+        raise ValueError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) found in {list(image_dirs)}")
+    return paths
+
+
+def load_grey(path):
+    """An image file as a float32 grey array in [0, 1] (colour via ITU-R 601 luma)."""
+    from PIL import Image
+
+    with Image.open(path) as img:
+        grey = np.asarray(img.convert("L"), dtype=np.float32)
+    return grey / 255.0
+
+
+def sample_patches(images, n_patches, patch_size, rng=None):
+    """``n_patches`` random ``patch_size``-square patches, spread evenly over the images.
+
+    Returns float32 rows of length ``patch_size**2``.
+    """
+    rng = np.random.default_rng(rng)
+    per_image = np.full(len(images), n_patches // len(images))
+    per_image[: n_patches % len(images)] += 1
+    rows = []
+    for image, count in zip(images, per_image):
+        h, w = image.shape
+        if h < patch_size or w < patch_size or count == 0:
+            continue
+        top = rng.integers(0, h - patch_size + 1, size=count)
+        left = rng.integers(0, w - patch_size + 1, size=count)
+        offsets = np.arange(patch_size)
+        rows.append(image[(top[:, None, None] + offsets[None, :, None]),
+                          (left[:, None, None] + offsets[None, None, :])].reshape(count, -1))
+    return np.concatenate(rows).astype(np.float32)
+
+
+def train_gmm_prior(image_dirs, *, n_components=200, patch_size=8, n_patches=500_000,
+                    max_iter=100, tol=1e-3, rng=0, progress=True):
+    """Fit the EPLL Gaussian mixture by EM on random patches of the training images."""
+    from priors.gmm import GaussianMixturePrior
+
+    paths = list_training_images(image_dirs)
+    if progress:
+        print(f"sampling {n_patches} patches of {patch_size}x{patch_size} from {len(paths)} images",
+              file=sys.stderr, flush=True)
+    rng = np.random.default_rng(rng)
+    patches = sample_patches([load_grey(p) for p in paths], n_patches, patch_size, rng)
+    prior = GaussianMixturePrior(n_components, patch_size, max_iter=max_iter, tol=tol, rng=rng,
+                                 verbose=progress)
+    prior.fit(patches)
+    prior.n_train_ = patches.shape[0]
+    return prior

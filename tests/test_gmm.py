@@ -1,0 +1,128 @@
+"""The GMM patch prior: exact density, EM behaviour, Wiener z-step, persistence."""
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
+from sklearn.exceptions import ConvergenceWarning
+
+from priors.gmm import GaussianMixturePrior, zero_mean_basis
+
+
+def synthetic_patches(n=3000, patch_size=3, seed=0):
+    """Two well separated zero-mean clusters plus random DC offsets."""
+    rng = np.random.default_rng(seed)
+    d = patch_size ** 2
+    q = zero_mean_basis(d)
+    centres = np.stack([q @ rng.normal(0, 1, d - 1), q @ rng.normal(0, 1, d - 1)])
+    labels = rng.integers(0, 2, n)
+    scales = np.array([0.3, 0.1])[labels][:, None]
+    zero_mean = centres[labels] + (rng.normal(0, 1, (n, d - 1)) * scales) @ q.T
+    return zero_mean + rng.uniform(0, 1, (n, 1)), centres
+
+
+def fitted(n_components=2, **kwargs):
+    patches, _ = synthetic_patches()
+    kwargs.setdefault("max_iter", 50)
+    return GaussianMixturePrior(n_components, 3, rng=0, **kwargs).fit(patches), patches
+
+
+def test_basis_is_orthonormal_and_orthogonal_to_constant():
+    q = zero_mean_basis(64)
+    np.testing.assert_allclose(q.T @ q, np.eye(63), atol=1e-12)
+    np.testing.assert_allclose(q.sum(axis=0), 0, atol=1e-12)
+
+
+def test_em_recovers_cluster_means():
+    prior, _ = fitted()
+    _, centres = synthetic_patches()
+    order = np.argsort(np.linalg.norm(prior.means_ - centres[0], axis=1))
+    np.testing.assert_allclose(prior.means_[order[0]], centres[0], atol=0.05)
+    np.testing.assert_allclose(prior.means_[order[1]], centres[1], atol=0.05)
+    np.testing.assert_allclose(prior.means_.sum(axis=1), 0, atol=1e-10)
+    assert prior.converged_
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_lower_bound_never_decreases():
+    prior, _ = fitted(n_components=4, tol=0.0, max_iter=30)
+    bounds = np.array(prior.lower_bounds_)
+    assert len(bounds) >= 10
+    assert np.all(np.diff(bounds) >= -1e-9 * np.abs(bounds[1:]))
+
+
+def test_log_prob_matches_scipy():
+    prior, patches = fitted(n_components=3)
+    q = prior.basis
+    coords = patches[:50] @ q
+    expected = logsumexp([np.log(w) + multivariate_normal(q.T @ mu, q.T @ cov @ q).logpdf(coords)
+                          for w, mu, cov in zip(prior.weights_, prior.means_, prior.covariances_)],
+                         axis=0)
+    np.testing.assert_allclose(prior.log_prob(patches[:50]), expected, rtol=1e-10)
+
+
+def test_log_prob_ignores_dc():
+    prior, patches = fitted()
+    np.testing.assert_allclose(prior.log_prob(patches[:20] + 0.37), prior.log_prob(patches[:20]),
+                               rtol=1e-10)
+
+
+def test_single_component_denoise_is_wiener_filter():
+    prior, patches = fitted(n_components=1)
+    noise_var = 0.05
+    noisy = patches[:40] + np.random.default_rng(3).normal(0, np.sqrt(noise_var), (40, 9))
+    mu, cov = prior.means_[0], prior.covariances_[0]
+    dc = noisy.mean(axis=1, keepdims=True)
+    q = prior.basis
+    projector_noise = noise_var * q @ q.T  # noise restricted to the zero-mean subspace
+    gain = cov @ np.linalg.pinv(cov + projector_noise)
+    expected = dc + mu + (noisy - dc - mu) @ gain.T
+    np.testing.assert_allclose(prior.denoise(noisy, noise_var), expected, atol=1e-9)
+
+
+def test_denoise_keeps_float32_and_picks_best_component():
+    prior, patches = fitted()
+    out, labels = prior.denoise(patches[:100].astype(np.float32), 1e-4, return_labels=True)
+    assert out.dtype == np.float32
+    scores = np.stack([np.log(w) + multivariate_normal(mu @ prior.basis, prior.basis.T @ (c + 1e-4 * np.eye(9)) @ prior.basis).logpdf(patches[:100] @ prior.basis)
+                       for w, mu, c in zip(prior.weights_, prior.means_, prior.covariances_)], axis=1)
+    np.testing.assert_array_equal(labels, scores.argmax(axis=1))
+
+
+def test_save_load_round_trip(tmp_path):
+    prior, patches = fitted()
+    path = tmp_path / "gmm.npz"
+    prior.save(path)
+    loaded = GaussianMixturePrior.load(path)
+    np.testing.assert_allclose(loaded.log_prob(patches[:30]), prior.log_prob(patches[:30]))
+    assert loaded.n_iter_ == prior.n_iter_ and loaded.converged_ == prior.converged_
+
+
+def test_load_rejects_other_files(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, format_version=99)
+    with pytest.raises(ValueError, match="format version"):
+        GaussianMixturePrior.load(path)
+
+
+def test_convergence_warning_names_max_iter():
+    patches, _ = synthetic_patches()
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        GaussianMixturePrior(3, 3, max_iter=1, tol=0, rng=0).fit(patches)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_singular_covariance_names_reg_covar():
+    patches = np.tile(np.arange(9.0), (50, 1))  # every patch identical: zero scatter
+    with pytest.raises(ValueError, match="reg_covar"):
+        GaussianMixturePrior(2, 3, reg_covar=0.0, rng=0).fit(patches)
+
+
+def test_bad_patch_shape_is_clear():
+    prior, _ = fitted()
+    with pytest.raises(ValueError, match=r"shape \(n, 9\)"):
+        prior.log_prob(np.zeros((4, 10)))
+
+
+def test_unfitted_prior_says_what_to_do():
+    with pytest.raises(RuntimeError, match="fit"):
+        GaussianMixturePrior(2, 3).log_prob(np.zeros((1, 9)))

@@ -25,7 +25,7 @@ def estimate_sigma(image, *, channel_axis=None) -> float:
 
 
 def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
-            exact=True, progress=False):
+            exact=False, progress=False):
     """Remove additive white Gaussian noise with EPLL (Zoran & Weiss 2011).
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
@@ -46,9 +46,11 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
         are denoised per channel in an orthonormal opponent colour space,
         where the noise stays white with the same sigma.
     rng : int or numpy.random.Generator, optional
-        Seed for the randomised parts of the fast path.
+        Seed for the random patch grids of the fast path.
     exact : bool
-        ``True`` runs the reference EPLL (every patch, every component).
+        ``False`` (default): the fast path (random patch grids of stride 2,
+        flat-tail spectra; see :class:`restore.epll.FastSettings`).
+        ``True``: the reference EPLL, every patch and every component.
     progress : bool
         Show a progress bar on stderr.
 

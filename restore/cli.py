@@ -1,0 +1,347 @@
+"""The ``restore`` command: denoise an image file, or train a prior. Thin over the library.
+
+Exit status: 0 on success, 1 on a runtime error (unreadable file, failed
+write, ...), 2 on a usage error (bad arguments). Errors are one line
+``Error: ...`` on stderr; ``--verbose`` adds the traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import secrets
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import restore
+from restore.io import SUPPORTED_WRITE_EXTENSIONS, read_image, write_image
+
+DESCRIPTION = """\
+Remove Gaussian noise from an image with EPLL (expected patch log likelihood,
+Zoran & Weiss 2011) and a learned patch prior.
+
+Reads PNG, TIFF, JPEG or .npy; writes PNG, TIFF or .npy (chosen by the
+extension of -o) with the input's bit depth and alpha channel. Colour images
+are denoised in an opponent colour space. The input file is never overwritten.
+
+To train a prior instead, see `restore train gmm --help`."""
+
+EPILOG = """\
+examples:
+  # denoise, estimating the noise level from the image
+  restore noisy.png -o clean.png
+
+  # the noise level is known: sigma 25 on the 0-255 scale (25/255)
+  restore noisy.png -o clean.png --sigma 25
+
+  # measure the improvement against the clean image
+  restore data/examples/cameraman_noisy25.png -o clean.png --sigma 25 \\
+          --reference data/examples/cameraman.png
+
+exit status: 0 success, 1 runtime error (unreadable file, ...), 2 usage error"""
+
+TRAIN_DESCRIPTION = """\
+Train a patch prior on folders of images and save it. Only the Gaussian
+mixture (gmm) prior of EPLL can be trained so far: EM on random 8x8 patches.
+Never train on the BSD68/CBSD68 test sets (they are refused)."""
+
+TRAIN_EPILOG = """\
+example (the shipped prior; takes a long time on 2 cores):
+  restore train gmm --data ../shared/data/train400 -o data/gmm_8x8_200.npz
+
+exit status: 0 success, 1 runtime error, 2 usage error"""
+
+
+class UsageError(Exception):
+    """A mistake in the command line: reported as ``Error: ...`` with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises :class:`UsageError` instead of printing and exiting."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+
+def main(argv=None) -> int:
+    """Run the ``restore`` command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name; default ``sys.argv[1:]``. A
+        first argument ``train`` selects ``restore train ...``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 success, 1 runtime error, 2 usage error, 130 interrupted.
+    """
+    argv = sys.argv[1:] if argv is None else [str(arg) for arg in argv]
+    verbose = "--verbose" in argv
+    training = argv[:1] == ["train"]
+    try:
+        if training:
+            return _run_train(_build_train_parser().parse_args(argv[1:]))
+        return _run_denoise(_build_parser().parse_args(argv))
+    except SystemExit as done:  # --help and --version
+        return done.code if isinstance(done.code, int) else 0
+    except UsageError as error:
+        _print_error(f"{error} (see `restore {'train gmm ' if training else ''}--help`)")
+        return 2
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        return 130
+    except (ValueError, TypeError, OSError) as error:
+        if verbose:
+            traceback.print_exc(file=sys.stderr)
+        _print_error(str(error) or type(error).__name__)
+        return 1
+
+
+def _print_error(message):
+    print("Error: " + " ".join(str(message).split()), file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- parsers
+def _build_parser():
+    from priors.registry import available_priors
+
+    parser = _Parser(prog="restore", description=DESCRIPTION, epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("input", metavar="INPUT", help="the noisy image (PNG, TIFF, JPEG or .npy)")
+    parser.add_argument("-o", "--output", metavar="OUTPUT", required=True,
+                        help="where to write the result: "
+                             + ", ".join(SUPPORTED_WRITE_EXTENSIONS)
+                             + " (an existing file is replaced; the input never is)")
+    parser.add_argument("--prior", choices=available_priors(), default="gmm",
+                        help="the patch prior (default: %(default)s)")
+    parser.add_argument("--sigma", type=_sigma_255, metavar="S",
+                        help="noise standard deviation on the 0-255 scale, as in the papers: "
+                             "25 means 25/255 of the intensity range (default: estimated "
+                             "from the image and printed)")
+    parser.add_argument("--reference", metavar="CLEAN",
+                        help="clean image of the same size: print PSNR and SSIM of the input "
+                             "and of the output against it")
+    speed = parser.add_mutually_exclusive_group()
+    speed.add_argument("--exact", dest="exact", action="store_true", default=False,
+                       help="reference EPLL: every patch, every component (slower)")
+    speed.add_argument("--fast", dest="exact", action="store_false",
+                       help="fast EPLL: random patch grids, flat-tail spectra (default)")
+    parser.add_argument("--seed", type=_non_negative_int, metavar="N", default=0,
+                        help="seed for the random patch grids of the fast path (default: 0)")
+    _add_verbosity(parser)
+    parser.add_argument("--version", action="version", version=f"restore {restore.__version__}")
+    return parser
+
+
+def _build_train_parser():
+    parser = _Parser(prog="restore train", description=TRAIN_DESCRIPTION, epilog=TRAIN_EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("prior", choices=["gmm"], help="which prior to train")
+    parser.add_argument("--data", nargs="+", required=True, metavar="DIR",
+                        help="folders of training images (PNG, JPEG, TIFF, BMP)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                        help="where to save the trained prior (.npz)")
+    parser.add_argument("--components", type=_positive_int, default=200, metavar="K",
+                        help="number of mixture components (default: %(default)s)")
+    parser.add_argument("--patches", type=_positive_int, default=500_000, metavar="N",
+                        help="number of random 8x8 training patches (default: %(default)s)")
+    parser.add_argument("--max-iter", type=_positive_int, default=100, metavar="N",
+                        help="maximum number of EM iterations (default: %(default)s)")
+    parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="N",
+                        help="seed for patch sampling and initialisation (default: %(default)s)")
+    _add_verbosity(parser)
+    return parser
+
+
+def _add_verbosity(parser):
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument("--verbose", action="store_true",
+                      help="log details; show a traceback on errors")
+    talk.add_argument("--quiet", action="store_true",
+                      help="print only results and errors (no progress)")
+
+
+def _sigma_255(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number on the 0-255 scale, got {text!r}") \
+            from None
+    if not 0 < value <= 255:
+        raise argparse.ArgumentTypeError(f"must be in (0, 255] on the 0-255 scale (25 means "
+                                         f"25/255), got {text}")
+    return value
+
+
+def _positive_int(text):
+    return _integer_at_least(text, 1)
+
+
+def _non_negative_int(text):
+    return _integer_at_least(text, 0)
+
+
+def _integer_at_least(text, lowest):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < lowest:
+        raise argparse.ArgumentTypeError(f"must be at least {lowest}, got {value}")
+    return value
+
+
+# ----------------------------------------------------------------------------- denoising
+def _run_denoise(args):
+    input_path, output_path = Path(args.input), Path(args.output)
+    _check_output_name(output_path, SUPPORTED_WRITE_EXTENSIONS)
+    for protected, what in ((input_path, "input"), (args.reference, "reference")):
+        if protected is not None and _same_file(output_path, Path(protected)):
+            raise UsageError(f"the output '{output_path}' is the {what} file; restore never "
+                             "overwrites it: give another -o")
+    _check_output_folder(output_path)
+    with _library_logging(args):
+        image, info = read_image(input_path)
+        reference = None if args.reference is None else _read_reference(args.reference, image)
+        channel_axis = -1 if image.ndim == 3 else None
+        sigma = args.sigma / 255 if args.sigma is not None else _estimate_sigma(image, channel_axis)
+        start = time.perf_counter()
+        restored = restore.denoise(image, sigma=sigma, prior=args.prior,
+                                   channel_axis=channel_axis, rng=args.seed, exact=args.exact,
+                                   progress=sys.stderr.isatty() and not args.quiet)
+        elapsed = time.perf_counter() - start
+        report = [] if reference is None else _quality_report(image, restored, reference,
+                                                              channel_axis)
+        write_image(output_path, restored, info)
+    _inform(args, f"denoised {_describe(image)} at sigma {sigma * 255:.1f} in {elapsed:.1f} s; "
+                  f"wrote {output_path}")
+    for line in report:
+        print(line, flush=True)
+    return 0
+
+
+def _read_reference(path, image):
+    reference, _ = read_image(path)
+    if reference.shape != image.shape:
+        raise ValueError(f"the reference '{path}' is {_describe(reference)} but the input is "
+                         f"{_describe(image)}; give the clean version of the same image")
+    return reference
+
+
+def _estimate_sigma(image, channel_axis):
+    sigma = restore.estimate_sigma(image, channel_axis=channel_axis)
+    print(f"estimated noise sigma: {sigma * 255:.1f} (0-255 scale)", flush=True)
+    if not sigma > 0:
+        raise ValueError("could not estimate the noise level (the image looks noise-free); "
+                         "give it with --sigma")
+    return sigma
+
+
+def _quality_report(noisy, restored, reference, channel_axis):
+    """Lines with PSNR and SSIM (data range 1) of the input and the output against ``reference``."""
+    import numpy as np
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    reference = np.asarray(reference, dtype=np.float64)
+    lines = []
+    for label, image in (("input:", noisy), ("output:", restored)):
+        image = np.asarray(image, dtype=np.float64)
+        psnr = peak_signal_noise_ratio(reference, image, data_range=1.0)
+        ssim = structural_similarity(reference, image, data_range=1.0, channel_axis=channel_axis)
+        lines.append(f"{label:<7} PSNR {psnr:.2f} dB  SSIM {ssim:.4f}")
+    return lines
+
+
+def _describe(image):
+    kind = "grey" if image.ndim == 2 else f"{image.shape[2]}-channel"
+    return f"a {image.shape[1]}x{image.shape[0]} {kind} image"
+
+
+# ----------------------------------------------------------------------------- training
+def _run_train(args):
+    from restore.training import train_gmm_prior
+
+    output_path = Path(args.output)
+    _check_output_name(output_path, (".npz",))
+    _check_output_folder(output_path)
+    start = time.perf_counter()
+    with _library_logging(args):
+        prior = train_gmm_prior(list(args.data), n_components=args.components,
+                                n_patches=args.patches, max_iter=args.max_iter, rng=args.seed,
+                                progress=not args.quiet)
+        _save_atomically(prior, output_path)
+    elapsed = time.perf_counter() - start
+    _inform(args, f"trained the {args.prior} prior in {elapsed:.1f} s ({elapsed / 60:.1f} min); "
+                  f"saved {output_path}")
+    return 0
+
+
+def _save_atomically(prior, path):
+    """``prior.save`` to a temporary file beside ``path``, then rename it to ``path``."""
+    temporary = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
+    try:
+        prior.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+# ----------------------------------------------------------------------------- helpers
+def _check_output_name(path, extensions):
+    if path.suffix.lower() not in extensions:
+        raise UsageError(f"cannot write '{path}': unsupported extension '{path.suffix}'; use "
+                         f"one of {', '.join(extensions)}")
+
+
+def _check_output_folder(path):
+    """Fail before the long computation if the result could not be written."""
+    folder = path.parent
+    if path.is_dir():
+        raise OSError(f"cannot write '{path}': it is a folder; give a file name")
+    if not folder.exists():
+        raise OSError(f"cannot write '{path}': the folder '{folder}' does not exist; create it "
+                      "first")
+    if not folder.is_dir():
+        raise OSError(f"cannot write '{path}': '{folder}' is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OSError(f"cannot write '{path}': no permission to create files in '{folder}'; "
+                      "choose another folder")
+
+
+def _same_file(first, second):
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist yet
+        return first.resolve() == second.resolve()
+
+
+def _inform(args, message):
+    if not args.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _library_logging(args):
+    """Route the library's ``restore`` logger to stderr while a command runs."""
+    logger = logging.getLogger("restore")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    saved_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if args.verbose
+                    else logging.ERROR if args.quiet else logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved_level)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -76,6 +76,9 @@ class GaussianMixturePrior(PatchPrior):
         ``chunk_size * K * d * 4`` bytes.
     rng : int or Generator, optional
         Seed for the k-means initialisation.
+    warm_start : bool
+        If the prior is already fitted (or loaded), EM starts from its
+        parameters instead of k-means.
     verbose : bool
         Print one line per EM iteration to stderr.
 
@@ -89,7 +92,7 @@ class GaussianMixturePrior(PatchPrior):
     """
 
     def __init__(self, n_components=200, patch_size=8, *, reg_covar=1e-6, max_iter=100,
-                 tol=1e-3, chunk_size=8192, rng=None, verbose=False):
+                 tol=1e-3, chunk_size=8192, rng=None, warm_start=False, verbose=False):
         if int(n_components) < 1:
             raise ValueError(f"n_components must be >= 1, got {n_components}")
         if int(patch_size) < 2:
@@ -103,6 +106,7 @@ class GaussianMixturePrior(PatchPrior):
         self.tol = float(tol)
         self.chunk_size = int(chunk_size)
         self.rng = rng
+        self.warm_start = bool(warm_start)
         self.verbose = verbose
         self._cache = {}
 
@@ -135,7 +139,8 @@ class GaussianMixturePrior(PatchPrior):
             raise ValueError(f"need at least {2 * self.n_components} patches to fit "
                              f"{self.n_components} components, got {patches.shape[0]}")
         coords = self._coordinates(patches)
-        self._initialise(coords)
+        if not (self.warm_start and hasattr(self, "weights_")):
+            self._initialise(coords)
         self.lower_bounds_ = []
         self.converged_ = False
         for iteration in range(1, self.max_iter + 1):
@@ -204,7 +209,7 @@ class GaussianMixturePrior(PatchPrior):
         scatter[:, cols, rows] = second / safe[:, None]
         covariances = scatter - means[:, :, None] * means[:, None, :]
         covariances += self.reg_covar * np.eye(m)
-        self._set_subspace_parameters(counts / counts.sum(), means, covariances)
+        self._set_subspace_parameters(safe / safe.sum(), means, covariances)
 
     # ------------------------------------------------------------------ parameters
     def _set_subspace_parameters(self, weights, means, covariances):

@@ -1,4 +1,12 @@
-"""Public library functions: denoise (deblur and inpaint follow the same shape)."""
+"""Public library functions: denoise, deblur and inpaint, all by EPLL.
+
+Each one validates its input, moves colour channels last, restores grey
+images directly and colour ones plane by plane in an orthonormal opponent
+colour space (where white noise stays white with the same sigma, and a blur
+or a mask shared by the channels acts on every plane alike), then hands the
+plane to :func:`restore.epll.epll_restore` with the task's operator,
+schedule and starting point.
+"""
 from __future__ import annotations
 
 import logging
@@ -9,6 +17,15 @@ from restore._validate import as_float_image, check_sigma, to_channels_last, fro
 from restore.colour import rgb_to_opponent, opponent_to_rgb
 
 logger = logging.getLogger("restore")
+
+#: Default noise level of :func:`inpaint`: about the rounding error of 8-bit images.
+INPAINT_DEFAULT_SIGMA = 1 / 255
+
+#: Noise-to-signal ratio of the Wiener deconvolution that starts :func:`deblur`
+#: (see :data:`restore.epll.DEBLUR_SCHEDULE` for how it was chosen).
+DEBLUR_WIENER_BALANCE = 1e-2
+
+BOUNDARIES = ("reflect", "circular")
 
 
 def estimate_sigma(image, *, channel_axis=None) -> float:
@@ -29,7 +46,8 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
     """Remove additive white Gaussian noise with EPLL (Zoran & Weiss 2011).
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
-    half-quadratic splitting, ``p`` being the learned patch prior.
+    half-quadratic splitting, ``p`` being the learned patch prior, with
+    :data:`restore.epll.DENOISE_SCHEDULE`, starting from ``x = y``.
 
     Parameters
     ----------
@@ -60,27 +78,207 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
         The restored image, same shape, clipped to [0, 1]; float32 input
         stays float32, anything else comes back as float64.
     """
-    from restore.epll import epll_denoise
-    from priors.registry import get_prior
+    from restore.epll import DENOISE_SCHEDULE
+    from restore.operators import Identity
 
     image = as_float_image(image, name="image")
     if sigma is None:
         sigma = estimate_sigma(image, channel_axis=channel_axis)
         logger.info("estimated noise sigma = %.4f (%.2f on the 0-255 scale)", sigma, sigma * 255)
     sigma = check_sigma(sigma)
-    patch_prior = get_prior(prior)
+    return _restore_planes(image, channel_axis, Identity(), sigma, prior,
+                           schedule=DENOISE_SCHEDULE, initialise=None, rng=rng, exact=exact,
+                           progress=progress)
 
+
+def deblur(image, kernel, sigma, *, prior="gmm", boundary="reflect", channel_axis=None,
+           rng=None, exact=False, progress=False):
+    """Remove a known blur and white Gaussian noise with EPLL.
+
+    The model is ``y = k * x + n``, ``n ~ N(0, sigma^2 I)``; EPLL solves
+
+    .. math::
+
+        \\min_x \\frac{\\lambda}{2} \\|k * x - y\\|^2 - \\sum_i \\log p(P_i x)
+
+    by half-quadratic splitting with :data:`restore.epll.DEBLUR_SCHEDULE`
+    (tuned on training images, see there), starting from a Wiener
+    deconvolution of ``y`` (:data:`DEBLUR_WIENER_BALANCE`).
+
+    Parameters
+    ----------
+    image : ndarray, (H, W) or with a channel axis
+        Blurred, noisy image, floats in [0, 1] (integers are scaled).
+    kernel : array_like, (kh, kw)
+        The blur's point-spread function: non-negative, not all zero, no
+        larger than the image; normalised here to sum 1. Its centre is
+        ``(kh // 2, kw // 2)`` (the middle for odd sizes), as in
+        ``scipy.ndimage.convolve`` and ``skimage.restoration.wiener``.
+    sigma : float
+        Noise standard deviation on the [0, 1] scale (2.55/255 = 0.01 for
+        "1% noise").
+    prior : str or PatchPrior
+        A registered prior name (``"gmm"``) or a prior object.
+    boundary : {"reflect", "circular"}
+        How the blur treats the image's borders. ``"reflect"`` (default,
+        for photographs): the scene is taken to continue as its mirror
+        image. ``"circular"``: the image wraps around, as when the blur was
+        simulated with an FFT (synthetic benchmarks); faster.
+    channel_axis : int, optional
+        Axis of the colour channels (every channel has the same blur);
+        ``None`` means a grey image.
+    rng : int or numpy.random.Generator, optional
+        Seed for the random patch grids of the fast path.
+    exact : bool
+        ``False`` (default): the fast path; ``True``: every patch, every
+        component, tight conjugate-gradient tolerance.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    ndarray
+        The restored image, same shape, clipped to [0, 1]; float32 input
+        stays float32, anything else comes back as float64.
+
+    Raises
+    ------
+    ValueError, TypeError
+        A bad image, sigma, kernel (empty, negative, all zero, not 2-D,
+        larger than the image) or boundary.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from restore.kernels import gaussian_kernel
+    >>> from restore.operators import Blur
+    >>> clean = np.tile(np.linspace(0, 1, 40), (40, 1))
+    >>> blurred = Blur(gaussian_kernel(1.5), "circular").apply(clean)
+    >>> deblur(blurred, gaussian_kernel(1.5), 0.01, boundary="circular", rng=0).shape
+    (40, 40)
+    """
+    from restore.epll import DEBLUR_SCHEDULE
+    from restore.initial import wiener_deconvolution
+    from restore.kernels import check_kernel
+    from restore.operators import Blur
+
+    image = as_float_image(image, name="image")
+    sigma = check_sigma(sigma)
+    kernel = check_kernel(kernel)
+    if boundary not in BOUNDARIES:
+        raise ValueError(f"boundary must be one of {BOUNDARIES}, got {boundary!r}")
+    height, width = to_channels_last(image, channel_axis).shape[:2]
+    if kernel.shape[0] > height or kernel.shape[1] > width:
+        raise ValueError(f"the {kernel.shape[0]}x{kernel.shape[1]} kernel is larger than the "
+                         f"{height}x{width} image; give a smaller kernel or a larger image")
+    blur = Blur(kernel, boundary)
+    return _restore_planes(
+        image, channel_axis, blur, sigma, prior, schedule=DEBLUR_SCHEDULE,
+        initialise=lambda plane: wiener_deconvolution(plane, blur, DEBLUR_WIENER_BALANCE),
+        rng=rng, exact=exact, progress=progress)
+
+
+def inpaint(image, mask, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
+            exact=False, progress=False):
+    """Fill in missing pixels with EPLL.
+
+    The model is ``y = m . x + n`` (``m`` the mask of known pixels,
+    ``n ~ N(0, sigma^2 I)`` on them); EPLL solves
+
+    .. math::
+
+        \\min_x \\frac{\\lambda}{2} \\|m \\odot (x - y)\\|^2 - \\sum_i \\log p(P_i x)
+
+    by half-quadratic splitting with :data:`restore.epll.INPAINT_SCHEDULE`
+    (tuned on training images, see there), starting from a smooth fill of
+    the holes (:func:`restore.initial.fill_missing`). Known pixels are
+    denoised at ``sigma``, missing ones come from the prior.
+
+    Parameters
+    ----------
+    image : ndarray, (H, W) or with a channel axis
+        Image with missing pixels, floats in [0, 1] (integers are scaled);
+        the values at missing pixels are ignored.
+    mask : array_like of bool or 0/1, (H, W)
+        **True (1) where the pixel is known**, False (0) where it is missing
+        and must be filled in. (This is the opposite of
+        ``skimage.restoration.inpaint_biharmonic``, whose mask marks the
+        missing pixels: pass ``~mask`` from there.) One mask for all
+        channels.
+    sigma : float, optional
+        Noise standard deviation of the known pixels on the [0, 1] scale;
+        default :data:`INPAINT_DEFAULT_SIGMA` (1/255, clean 8-bit images).
+    prior, channel_axis, rng, exact, progress
+        As in :func:`deblur`.
+
+    Returns
+    -------
+    ndarray
+        The restored image, same shape, clipped to [0, 1]; float32 input
+        stays float32, anything else comes back as float64.
+
+    Raises
+    ------
+    ValueError, TypeError
+        A bad image or sigma; a mask that is not 2-D, not of the image's
+        height and width, not boolean or 0/1, or with no known pixel.
+    """
+    from restore.epll import INPAINT_SCHEDULE
+    from restore.initial import fill_missing
+    from restore.operators import Mask
+
+    image = as_float_image(image, name="image")
+    sigma = check_sigma(INPAINT_DEFAULT_SIGMA if sigma is None else sigma)
+    known = _check_mask(mask, to_channels_last(image, channel_axis).shape[:2])
+    return _restore_planes(image, channel_axis, Mask(known), sigma, prior,
+                           schedule=INPAINT_SCHEDULE,
+                           initialise=lambda plane: fill_missing(plane, known), rng=rng,
+                           exact=exact, progress=progress)
+
+
+def _check_mask(mask, shape):
+    """The mask of known pixels as a boolean (H, W) array; clear errors otherwise."""
+    array = np.asarray(mask)
+    if array.dtype != bool and not np.issubdtype(array.dtype, np.number):
+        raise TypeError(f"mask must be a boolean or 0/1 array, got dtype {array.dtype}")
+    if array.shape != tuple(shape):
+        raise ValueError(f"mask has shape {array.shape} but the image is {shape[0]}x{shape[1]} "
+                         f"(H, W); give one (H, W) mask, True where the pixel is known")
+    if array.dtype != bool:
+        if not np.isin(array, (0, 1)).all():
+            raise ValueError("mask must hold only 0/1 (or False/True) values: 1 where the pixel "
+                             "is known, 0 where it is missing")
+        array = array.astype(bool)
+    if not array.any():
+        raise ValueError("mask has no known pixel (all False/0); True/1 marks the known pixels "
+                         "to inpaint from")
+    return array
+
+
+def _restore_planes(image, channel_axis, operator, sigma, prior, *, schedule, initialise,
+                    rng, exact, progress):
+    """Run EPLL on a grey image, or on each opponent-colour plane of a colour one.
+
+    ``initialise(plane) -> start`` gives the starting point (``None``: the plane itself).
+    """
+    from priors.registry import get_prior
+    from restore.epll import epll_restore
+
+    patch_prior = get_prior(prior)
     channels_last = to_channels_last(image, channel_axis)
+
+    def run(plane, clip):
+        plane = np.ascontiguousarray(plane)
+        start = None if initialise is None else initialise(plane)
+        return epll_restore(plane, operator, sigma, patch_prior, schedule=schedule, init=start,
+                            rng=rng, exact=exact, progress=progress, clip=clip)
+
     if channels_last.ndim == 2:
-        restored = epll_denoise(channels_last, sigma, patch_prior, rng=rng, exact=exact,
-                                progress=progress)
+        restored = run(channels_last, True)
     else:
-        decorrelated = rgb_to_opponent(channels_last) if channels_last.shape[2] == 3 else channels_last
-        planes = [epll_denoise(np.ascontiguousarray(decorrelated[..., c]), sigma, patch_prior,
-                               rng=rng, exact=exact, progress=progress, clip=False)
-                  for c in range(decorrelated.shape[2])]
-        restored = np.stack(planes, axis=-1)
-        if channels_last.shape[2] == 3:
-            restored = opponent_to_rgb(restored)
-        restored = np.clip(restored, 0.0, 1.0)
+        rgb = channels_last.shape[2] == 3
+        decorrelated = rgb_to_opponent(channels_last) if rgb else channels_last
+        restored = np.stack([run(decorrelated[..., c], False)
+                             for c in range(decorrelated.shape[2])], axis=-1)
+        restored = np.clip(opponent_to_rgb(restored) if rgb else restored, 0.0, 1.0)
     return from_channels_last(restored.astype(image.dtype, copy=False), channel_axis, image.ndim)

@@ -1,4 +1,4 @@
-"""The ``restore`` command: denoise an image file, or train a prior. Thin over the library.
+"""The ``restore`` command: denoise, deblur or inpaint an image file, or train a prior.
 
 Exit status: 0 on success, 1 on a runtime error (unreadable file, failed
 write, ...), 2 on a usage error (bad arguments). Errors are one line
@@ -20,12 +20,14 @@ import restore
 from restore.io import SUPPORTED_WRITE_EXTENSIONS, read_image, write_image
 
 DESCRIPTION = """\
-Remove Gaussian noise from an image with EPLL (expected patch log likelihood,
-Zoran & Weiss 2011) and a learned patch prior.
+Restore an image with EPLL (expected patch log likelihood, Zoran & Weiss
+2011) and a learned patch prior: remove Gaussian noise (--task denoise, the
+default), a known blur (--task deblur --kernel ...) or fill in missing pixels
+(--task inpaint).
 
 Reads PNG, TIFF, JPEG or .npy; writes PNG, TIFF or .npy (chosen by the
 extension of -o) with the input's bit depth and alpha channel. Colour images
-are denoised in an opponent colour space. The input file is never overwritten.
+are restored in an opponent colour space. The input file is never overwritten.
 
 To train a prior instead, see `restore train gmm --help`."""
 
@@ -41,7 +43,20 @@ examples:
   restore data/examples/cameraman_noisy25.png -o clean.png --sigma 25 \\
           --reference data/examples/cameraman.png
 
-exit status: 0 success, 1 runtime error (unreadable file, ...), 2 usage error"""
+  # deblur: a kernel file (.npy or image, normalised to sum 1), a Gaussian of
+  # standard deviation 1.6 pixels, or a 15-pixel motion at 45 degrees
+  restore blurred.png --task deblur --kernel k.png --sigma 2.55 -o sharp.png
+  restore blurred.png --task deblur --kernel gaussian:1.6 --sigma 2.55 -o sharp.png
+  restore blurred.png --task deblur --kernel motion:15,45 --sigma 2.55 -o sharp.png
+
+  # inpaint: in mask.png, white pixels are KNOWN and black pixels are MISSING
+  # (--invert-mask for masks that mark the missing pixels white)
+  restore damaged.png --task inpaint --mask mask.png -o whole.png
+  # or: the missing pixels of damaged.png are transparent (alpha 0)
+  restore damaged.png --task inpaint -o whole.png
+
+exit status: 0 success, 1 runtime error (unreadable file, ...), 2 usage error
+(bad arguments, including an unusable --kernel or --mask)"""
 
 TRAIN_DESCRIPTION = """\
 Train a patch prior on folders of images and save it. Only the Gaussian
@@ -53,6 +68,9 @@ example (the shipped prior; takes a long time on 2 cores):
   restore train gmm --data ../shared/data/train400 -o data/gmm_8x8_200.npz
 
 exit status: 0 success, 1 runtime error, 2 usage error"""
+
+
+TASKS = ("denoise", "deblur", "inpaint")
 
 
 class UsageError(Exception):
@@ -86,7 +104,7 @@ def main(argv=None) -> int:
     try:
         if training:
             return _run_train(_build_train_parser().parse_args(argv[1:]))
-        return _run_denoise(_build_parser().parse_args(argv))
+        return _run_restore(_build_parser().parse_args(argv))
     except SystemExit as done:  # --help and --version
         return done.code if isinstance(done.code, int) else 0
     except UsageError as error:
@@ -112,17 +130,37 @@ def _build_parser():
 
     parser = _Parser(prog="restore", description=DESCRIPTION, epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", metavar="INPUT", help="the noisy image (PNG, TIFF, JPEG or .npy)")
+    parser.add_argument("input", metavar="INPUT",
+                        help="the degraded image (PNG, TIFF, JPEG or .npy)")
     parser.add_argument("-o", "--output", metavar="OUTPUT", required=True,
                         help="where to write the result: "
                              + ", ".join(SUPPORTED_WRITE_EXTENSIONS)
                              + " (an existing file is replaced; the input never is)")
+    parser.add_argument("--task", choices=TASKS, default="denoise",
+                        help="what to undo (default: %(default)s)")
     parser.add_argument("--prior", choices=available_priors(), default="gmm",
                         help="the patch prior (default: %(default)s)")
     parser.add_argument("--sigma", type=_sigma_255, metavar="S",
                         help="noise standard deviation on the 0-255 scale, as in the papers: "
                              "25 means 25/255 of the intensity range (default: estimated "
-                             "from the image and printed)")
+                             "from the image and printed; for inpaint: 1, i.e. 1/255)")
+    parser.add_argument("--kernel", metavar="KERNEL",
+                        help="deblur: the blur kernel: a file (.npy, or an image whose grey "
+                             "levels are the weights; normalised to sum 1), gaussian:STD "
+                             "(standard deviation in pixels) or motion:LENGTH,ANGLE (pixels, "
+                             "degrees counter-clockwise from horizontal)")
+    parser.add_argument("--boundary", choices=("reflect", "circular"), default="reflect",
+                        help="deblur: how the blur treats the borders: reflect (photographs, "
+                             "default) or circular (the image wraps around, as in synthetic "
+                             "FFT blurs)")
+    parser.add_argument("--mask", metavar="MASK",
+                        help="inpaint: an image of the input's size; white (grey level >= "
+                             "50%%) = known pixel, black = missing pixel to fill in. Without "
+                             "--mask the input's transparent pixels (alpha 0) are the missing "
+                             "ones")
+    parser.add_argument("--invert-mask", action="store_true",
+                        help="inpaint: the mask's white pixels are the missing ones (the "
+                             "OpenCV and scikit-image convention)")
     parser.add_argument("--reference", metavar="CLEAN",
                         help="clean image of the same size: print PSNR and SSIM of the input "
                              "and of the output against it")
@@ -154,6 +192,9 @@ def _build_train_parser():
                         help="maximum number of EM iterations (default: %(default)s)")
     parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="N",
                         help="seed for patch sampling and initialisation (default: %(default)s)")
+    parser.add_argument("--init", metavar="PRIOR",
+                        help="start EM from this trained prior (.npz) instead of k-means, e.g. "
+                             "to continue training on more patches")
     _add_verbosity(parser)
     return parser
 
@@ -196,33 +237,136 @@ def _integer_at_least(text, lowest):
     return value
 
 
-# ----------------------------------------------------------------------------- denoising
-def _run_denoise(args):
+# ----------------------------------------------------------------------------- restoring
+def _run_restore(args):
     input_path, output_path = Path(args.input), Path(args.output)
     _check_output_name(output_path, SUPPORTED_WRITE_EXTENSIONS)
-    for protected, what in ((input_path, "input"), (args.reference, "reference")):
+    _check_task_options(args)
+    for protected, what in ((input_path, "input"), (args.reference, "reference"),
+                            (args.mask, "mask")):
         if protected is not None and _same_file(output_path, Path(protected)):
             raise UsageError(f"the output '{output_path}' is the {what} file; restore never "
                              "overwrites it: give another -o")
     _check_output_folder(output_path)
+    kernel = _parse_kernel(args.kernel) if args.task == "deblur" else None
     with _library_logging(args):
         image, info = read_image(input_path)
         reference = None if args.reference is None else _read_reference(args.reference, image)
         channel_axis = -1 if image.ndim == 3 else None
-        sigma = args.sigma / 255 if args.sigma is not None else _estimate_sigma(image, channel_axis)
+        options = dict(prior=args.prior, channel_axis=channel_axis, rng=args.seed,
+                       exact=args.exact, progress=sys.stderr.isatty() and not args.quiet)
         start = time.perf_counter()
-        restored = restore.denoise(image, sigma=sigma, prior=args.prior,
-                                   channel_axis=channel_axis, rng=args.seed, exact=args.exact,
-                                   progress=sys.stderr.isatty() and not args.quiet)
+        if args.task == "inpaint":
+            known, info = _known_pixels(args, image, info)
+            sigma = args.sigma / 255 if args.sigma is not None else None
+            restored = restore.inpaint(image, known, sigma, **options)
+            done = f"inpainted {(~known).sum()} missing pixels of {_describe(image)}"
+        else:
+            sigma = args.sigma / 255 if args.sigma is not None else _estimate_sigma(image,
+                                                                                  channel_axis)
+            if args.task == "deblur":
+                _check_kernel_fits(kernel, image)
+                restored = restore.deblur(image, kernel, sigma, boundary=args.boundary,
+                                          **options)
+                done = (f"deblurred {_describe(image)} (kernel {kernel.shape[1]}x"
+                        f"{kernel.shape[0]}, {args.boundary} boundary) at sigma {sigma * 255:.2f}")
+            else:
+                restored = restore.denoise(image, sigma=sigma, **options)
+                done = f"denoised {_describe(image)} at sigma {sigma * 255:.1f}"
         elapsed = time.perf_counter() - start
         report = [] if reference is None else _quality_report(image, restored, reference,
                                                               channel_axis)
         write_image(output_path, restored, info)
-    _inform(args, f"denoised {_describe(image)} at sigma {sigma * 255:.1f} in {elapsed:.1f} s; "
-                  f"wrote {output_path}")
+    _inform(args, f"{done} in {elapsed:.1f} s; wrote {output_path}")
     for line in report:
         print(line, flush=True)
     return 0
+
+
+def _check_task_options(args):
+    """Options that belong to another task, or a task missing its option, are usage errors."""
+    if args.task != "deblur" and args.kernel is not None:
+        raise UsageError(f"--kernel is for --task deblur, not --task {args.task}")
+    if args.task == "deblur" and args.kernel is None:
+        raise UsageError("--task deblur needs the blur: --kernel FILE, gaussian:STD or "
+                         "motion:LENGTH,ANGLE")
+    if args.task != "inpaint" and (args.mask is not None or args.invert_mask):
+        raise UsageError(f"--mask and --invert-mask are for --task inpaint, not --task {args.task}")
+    if args.invert_mask and args.mask is None:
+        raise UsageError("--invert-mask needs --mask")
+
+
+def _parse_kernel(spec):
+    """The kernel of ``--kernel``: ``gaussian:STD``, ``motion:LENGTH,ANGLE`` or a file.
+
+    Every problem (bad syntax, unreadable file, empty or negative weights) is
+    a :class:`UsageError`.
+    """
+    import numpy as np
+
+    from restore.kernels import check_kernel, gaussian_kernel, motion_kernel
+
+    kind, _, values = spec.partition(":")
+    try:
+        if kind in ("gaussian", "motion"):
+            expected = ValueError("expected gaussian:STD or motion:LENGTH,ANGLE, e.g. "
+                                  "gaussian:1.6 or motion:15,45")
+            try:
+                numbers = [float(v) for v in values.split(",")]
+            except ValueError:
+                raise expected from None
+            if len(numbers) != (1 if kind == "gaussian" else 2):
+                raise expected
+            return gaussian_kernel(*numbers) if kind == "gaussian" else motion_kernel(*numbers)
+        path = Path(spec)
+        if not path.is_file():
+            raise ValueError("no such file, and not gaussian:STD or motion:LENGTH,ANGLE")
+        if path.suffix.lower() == ".npy":
+            weights = np.load(path, allow_pickle=False)
+        else:
+            weights, _ = read_image(path)
+            weights = weights.mean(axis=2) if weights.ndim == 3 else weights
+        return check_kernel(weights)
+    except (ValueError, TypeError, OSError) as error:
+        raise UsageError(f"bad --kernel '{spec}': {error}") from None
+
+
+def _check_kernel_fits(kernel, image):
+    if kernel.shape[0] > image.shape[0] or kernel.shape[1] > image.shape[1]:
+        raise UsageError(f"the {kernel.shape[1]}x{kernel.shape[0]} kernel is larger than "
+                         f"{_describe(image)}; give a smaller kernel")
+
+
+def _known_pixels(args, image, info):
+    """The known-pixel mask (from ``--mask``, or the input's alpha) and the info to write
+    the result with (an alpha-derived mask makes the output opaque)."""
+    import dataclasses
+
+    import numpy as np
+
+    height, width = image.shape[:2]
+    if args.mask is None:
+        if info.alpha is None:
+            raise UsageError("--task inpaint needs --mask MASK, or an input whose missing pixels "
+                             "are transparent (alpha 0); this image has no alpha channel")
+        known = info.alpha != 0
+        opaque = np.full_like(info.alpha, np.iinfo(info.alpha.dtype).max
+                              if np.issubdtype(info.alpha.dtype, np.integer) else 1)
+        info = dataclasses.replace(info, alpha=opaque)
+    else:
+        try:
+            levels, _ = read_image(args.mask)
+        except ValueError as error:
+            raise UsageError(f"bad --mask: {error}") from None
+        levels = levels.mean(axis=2) if levels.ndim == 3 else levels
+        if levels.shape != (height, width):
+            raise UsageError(f"the mask '{args.mask}' is {levels.shape[1]}x{levels.shape[0]} "
+                             f"but the input is {width}x{height}; give a mask of the same size")
+        known = (levels < 0.5) if args.invert_mask else (levels >= 0.5)
+    if not known.any():
+        raise UsageError("the mask leaves no known pixel to inpaint from (white = known, "
+                         "black = missing; see --invert-mask)")
+    return known, info
 
 
 def _read_reference(path, image):
@@ -273,7 +417,7 @@ def _run_train(args):
     with _library_logging(args):
         prior = train_gmm_prior(list(args.data), n_components=args.components,
                                 n_patches=args.patches, max_iter=args.max_iter, rng=args.seed,
-                                progress=not args.quiet)
+                                init=args.init, progress=not args.quiet)
         _save_atomically(prior, output_path)
     elapsed = time.perf_counter() - start
     _inform(args, f"trained the {args.prior} prior in {elapsed:.1f} s ({elapsed / 60:.1f} min); "

@@ -1,11 +1,21 @@
-"""EPLL by half-quadratic splitting (Zoran & Weiss 2011).
+"""EPLL by half-quadratic splitting (Zoran & Weiss 2011), for any linear degradation.
 
-Minimises ``lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by alternating, for
-a growing weight ``beta``,
+Restores ``x`` from ``y = A x + n``, ``n ~ N(0, sigma^2 I)``, by minimising
 
-* z-step: ``z_i = prior.denoise(P_i x, 1/beta)`` for every 8x8 patch;
-* x-step: ``(lambda I + beta sum_i P_i^T P_i) x = lambda y + beta sum_i P_i^T z_i``,
-  diagonal for denoising, so solved per pixel.
+    lambda/2 ||A x - y||^2 - sum_i log p(P_i x)
+
+(``P_i`` extracts the i-th overlapping patch, ``p`` is the patch prior) and
+alternating, for a growing weight ``beta``,
+
+* z-step: ``z_i = prior.denoise(P_i x, 1/beta)`` for every patch;
+* x-step: ``(lambda A^T A + beta sum_i P_i^T P_i) x = lambda A^T y + beta sum_i P_i^T z_i``,
+  solved by the operator (:meth:`restore.operators.Operator.x_step`): per
+  pixel for denoising and inpainting, FFT-preconditioned conjugate gradients
+  for a blur.
+
+One loop, :func:`epll_restore`, serves every task; what differs between
+tasks is the operator ``A``, the schedule of ``beta`` and ``lambda`` and the
+starting point (chosen in :mod:`restore.api`).
 """
 from __future__ import annotations
 
@@ -15,8 +25,11 @@ import numpy as np
 
 from restore._patches import accumulate_patches, extract_patches, full_grid, patch_counts
 from restore._progress import Progress
+from restore.operators import Identity
 
 PATCHES_PER_CHUNK = 1 << 16
+#: Relative residual of the iterative x-steps (blur) on the exact path.
+EXACT_CG_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,38 @@ class Schedule:
                 for _ in range(self.inner_iterations)]
 
 
+@dataclass(frozen=True)
+class GeometricSchedule:
+    """HQS schedule whose z-step noise level falls geometrically.
+
+    Step ``t = 0 .. steps-1`` denoises the patches at standard deviation
+
+    .. math::
+
+        s_t = s_0 \\left(\\frac{s_{end}}{s_0}\\right)^{t/(steps-1)}, \\qquad
+        s_0 = \\max(\\text{first\\_std}, s_{end}), \\qquad
+        s_{end} = \\sigma / \\sqrt{\\text{last\\_beta\\_factor}},
+
+    that is ``beta_t = 1 / s_t^2``, and ``lambda = lambda_factor / sigma^2``.
+    ``first_std`` is on the image's [0, 1] scale whatever ``sigma``: the
+    first z-steps must remove the artefacts of the starting point
+    (deconvolution ringing, a crude fill of missing pixels), which do not
+    scale with the noise.
+    """
+
+    first_std: float
+    last_beta_factor: float
+    steps: int
+    lambda_factor: float
+    inner_iterations: int = 1
+
+    def betas(self, sigma):
+        last = sigma / np.sqrt(self.last_beta_factor)
+        first = max(self.first_std, last)
+        stds = np.geomspace(first, last, self.steps) if self.steps > 1 else [last]
+        return [1.0 / s**2 for s in stds for _ in range(self.inner_iterations)]
+
+
 #: The original code's denoising settings: lambda = d / sigma^2, beta = [1,4,8,16,32] / sigma^2.
 ORIGINAL_DENOISE_SCHEDULE = Schedule()
 
@@ -43,6 +88,14 @@ ORIGINAL_DENOISE_SCHEDULE = Schedule()
 #: benchmarks/results/schedule_tuning_fast.json): lambda 32 and 48 tie within 0.03 dB and
 #: beat 64 by 0.2 dB at every sigma; an extra beta of 64/sigma^2 does not help.
 DENOISE_SCHEDULE = Schedule(lambda_factor=40.0)
+
+#: Deblurring (PROVISIONAL, to be tuned on training images).
+DEBLUR_SCHEDULE = GeometricSchedule(first_std=0.05, last_beta_factor=1.0, steps=8,
+                                    lambda_factor=64.0)
+
+#: Inpainting (PROVISIONAL, to be tuned on training images).
+INPAINT_SCHEDULE = GeometricSchedule(first_std=0.05, last_beta_factor=1.0, steps=16,
+                                     lambda_factor=64.0)
 
 
 @dataclass(frozen=True)
@@ -52,9 +105,11 @@ class FastSettings:
     ``stride``: each z-step uses the patches on a grid of this stride with a
     random offset (plus the last row and column, so every pixel is covered);
     the prior's own fast z-step (``prior.fast_denoiser()``) does the rest.
+    ``cg_tolerance``: relative residual at which iterative x-steps stop.
     """
 
     stride: int = 2
+    cg_tolerance: float = 1e-4
 
 
 def random_subgrid(shape, p, stride, rng):
@@ -80,48 +135,90 @@ def patch_zstep_sum(image, prior, noise_var, grid=None):
     return total
 
 
+def subsampled_patch_sum(z_sum, grid_counts, full_counts):
+    """Stand-in for the full ``sum_i P_i^T z_i`` when only a grid of patches was denoised:
+    their average ``z_sum / grid_counts`` weighted by the full counts, so that lambda and
+    beta keep their balance in the x-step."""
+    return full_counts * z_sum / grid_counts
+
+
 def denoise_x_step(y, z_sum, counts, lam, beta):
     """Per-pixel solution of ``(lam I + beta diag(counts)) x = lam y + beta z_sum``."""
-    return (lam * y + beta * z_sum) / (lam + beta * counts)
+    return Identity().x_step(y, z_sum, counts, lam, beta)
 
 
 def subsampled_x_step(y, z_sum, grid_counts, full_counts, lam, beta):
-    """The x-step when only a grid of patches was denoised: their average
-    ``z_sum / grid_counts`` stands in for the average of all patches, weighted
-    by the full counts, so lambda and beta keep their balance."""
-    return denoise_x_step(y, full_counts * z_sum / grid_counts, full_counts, lam, beta)
+    """The denoising x-step when only a grid of patches was denoised
+    (see :func:`subsampled_patch_sum`)."""
+    return denoise_x_step(y, subsampled_patch_sum(z_sum, grid_counts, full_counts),
+                          full_counts, lam, beta)
 
 
-def epll_denoise(noisy, sigma, prior, *, schedule=DENOISE_SCHEDULE, rng=None,
+def epll_restore(observed, operator, sigma, prior, *, schedule, init=None, rng=None,
                  exact=True, fast=FastSettings(), progress=False, clip=True):
-    """Denoise a 2-D image with EPLL; ``sigma`` on the image's intensity scale.
+    """Restore a 2-D image from ``y = A x + n`` with EPLL.
 
-    ``exact=True`` uses every patch and the prior's exact z-step; otherwise
-    the approximations of ``fast`` (random patch grids drawn from ``rng``)
-    and the prior's ``fast_denoiser()``. Works in float32 (the z-step
-    dominates the cost); returns float32.
+    Parameters
+    ----------
+    observed : ndarray, (H, W)
+        The observation ``y`` (its values where a mask hides pixels are ignored).
+    operator : restore.operators.Operator
+        The degradation ``A``.
+    sigma : float
+        Noise standard deviation on the image's intensity scale.
+    prior : PatchPrior
+        The patch prior; its ``denoise`` (or ``fast_denoiser().denoise``) is the z-step.
+    schedule : Schedule or GeometricSchedule
+        Gives ``betas(sigma)`` and ``lambda_factor`` (``lambda = lambda_factor / sigma^2``).
+    init : ndarray, (H, W), optional
+        Starting estimate (default ``observed``).
+    rng : int or numpy.random.Generator, optional
+        Seed for the random patch grids of the fast path.
+    exact : bool
+        ``True``: every patch, the prior's exact z-step, tight x-step
+        tolerance. ``False``: the approximations of ``fast`` (random patch
+        grids, ``prior.fast_denoiser()``, looser conjugate gradients).
+    fast : FastSettings
+    progress : bool
+        Progress bar on stderr.
+    clip : bool
+        Clip the result to [0, 1].
+
+    Returns
+    -------
+    ndarray, (H, W), float32
+        Works in float32 (the z-step dominates the cost).
     """
     p = prior.patch_size
-    if noisy.ndim != 2 or min(noisy.shape) < p:
+    if observed.ndim != 2 or min(observed.shape) < p:
         raise ValueError(f"EPLL needs a 2-D image of at least {p}x{p} pixels, got shape "
-                         f"{noisy.shape}")
-    y = np.ascontiguousarray(noisy, dtype=np.float32)
+                         f"{observed.shape}")
+    y = np.ascontiguousarray(observed, dtype=np.float32)
+    x = y.copy() if init is None else np.array(init, dtype=np.float32)
     counts = patch_counts(y.shape, p, dtype=np.float32)
     lam = schedule.lambda_factor / sigma**2
-    x = y.copy()
     betas = schedule.betas(sigma)
     zstep = prior if exact else prior.fast_denoiser()
+    tolerance = EXACT_CG_TOLERANCE if exact else fast.cg_tolerance
     rng = np.random.default_rng(rng)
     with Progress(len(betas), "EPLL", enabled=progress) as bar:
         for beta in betas:
             if exact:
                 z_sum = patch_zstep_sum(x, zstep, 1.0 / beta)
-                x = denoise_x_step(y, z_sum, counts, lam, beta)
             else:
                 grid = random_subgrid(y.shape, p, fast.stride, rng)
-                z_sum = patch_zstep_sum(x, zstep, 1.0 / beta, grid)
-                grid_counts = patch_counts(y.shape, p, *grid, dtype=np.float32)
-                x = subsampled_x_step(y, z_sum, grid_counts, counts, lam, beta)
-            x = x.astype(np.float32, copy=False)
+                z_sum = subsampled_patch_sum(patch_zstep_sum(x, zstep, 1.0 / beta, grid),
+                                             patch_counts(y.shape, p, *grid, dtype=np.float32),
+                                             counts)
+            x = operator.x_step(y, z_sum, counts, lam, beta, x0=x, tol=tolerance)
+            x = np.ascontiguousarray(x, dtype=np.float32)
             bar.update()
     return np.clip(x, 0.0, 1.0) if clip else x
+
+
+def epll_denoise(noisy, sigma, prior, *, schedule=DENOISE_SCHEDULE, rng=None,
+                 exact=True, fast=FastSettings(), progress=False, clip=True):
+    """Denoise a 2-D image with EPLL: :func:`epll_restore` with ``A = I``, starting at
+    ``x = y``. ``sigma`` on the image's intensity scale; returns float32."""
+    return epll_restore(noisy, Identity(), sigma, prior, schedule=schedule, rng=rng,
+                        exact=exact, fast=fast, progress=progress, clip=clip)

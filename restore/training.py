@@ -56,10 +56,17 @@ def sample_patches(images, n_patches, patch_size, rng=None):
 
 
 def train_gmm_prior(image_dirs, *, n_components=200, patch_size=8, n_patches=500_000,
-                    max_iter=100, tol=1e-3, rng=0, progress=True):
-    """Fit the EPLL Gaussian mixture by EM on random patches of the training images."""
+                    max_iter=100, tol=1e-3, rng=0, init=None, progress=True):
+    """Fit the EPLL Gaussian mixture by EM on random patches of the training images.
+
+    ``init``: path of a trained prior to start EM from (warm start) instead of
+    k-means; its number of components and patch size win.
+    """
     from priors.gmm import GaussianMixturePrior
 
+    if init is not None:
+        start = GaussianMixturePrior.load(init)
+        n_components, patch_size = start.n_components, start.patch_size
     paths = list_training_images(image_dirs)
     if progress:
         print(f"sampling {n_patches} patches of {patch_size}x{patch_size} from {len(paths)} images",
@@ -68,6 +75,9 @@ def train_gmm_prior(image_dirs, *, n_components=200, patch_size=8, n_patches=500
     patches = sample_patches([load_grey(p) for p in paths], n_patches, patch_size, rng)
     prior = GaussianMixturePrior(n_components, patch_size, max_iter=max_iter, tol=tol, rng=rng,
                                  verbose=progress)
+    if init is not None:
+        prior.warm_start = True
+        prior._set_subspace_parameters(start.weights_, start._sub_means, start._sub_covariances)
     prior.fit(patches)
     prior.n_train_ = patches.shape[0]
     return prior

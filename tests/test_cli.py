@@ -292,7 +292,7 @@ def test_train_wires_the_training_function(tmp_path, capsys, monkeypatch):
                             "--max-iter", 3, "--seed", 2)
     assert status == 0, err
     assert received == dict(image_dirs=[str(tmp_path / "a"), str(tmp_path / "b")],
-                            n_components=5, n_patches=1000, max_iter=3, rng=2, progress=True)
+                            n_components=5, n_patches=1000, max_iter=3, rng=2, init=None, progress=True)
     assert re.search(r"trained the gmm prior in \d+\.\d s", err) and out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["prior.npz"]
 
@@ -309,3 +309,141 @@ def test_train_on_a_missing_folder_is_a_runtime_error(tmp_path, capsys):
     assert status == 1
     _assert_one_error_line(err, "nowhere")
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- deblur and inpaint
+@pytest.fixture
+def task_calls(monkeypatch):
+    """Replace ``restore.deblur`` and ``restore.inpaint`` by stand-ins that record their inputs."""
+    recorded = []
+
+    def fake_deblur(image, kernel, sigma, **options):
+        recorded.append(dict(options, task="deblur", kernel=kernel, sigma=sigma))
+        return image
+
+    def fake_inpaint(image, known, sigma=None, **options):
+        recorded.append(dict(options, task="inpaint", known=known, sigma=sigma))
+        return np.where(known[..., None] if image.ndim == 3 else known, image, 0.5)
+
+    monkeypatch.setattr(restore, "deblur", fake_deblur)
+    monkeypatch.setattr(restore, "inpaint", fake_inpaint)
+    return recorded
+
+
+@pytest.mark.parametrize("spec,shape", [("gaussian:1.6", (11, 11)), ("motion:15,45", (17, 17))])
+def test_deblur_parametric_kernels(tmp_path, capsys, noisy_file, task_calls, spec, shape):
+    status, _, err = _run(capsys, noisy_file, "--task", "deblur", "--kernel", spec, "--sigma",
+                          2.55, "-o", tmp_path / "out.png")
+    assert status == 0, err
+    (call,) = task_calls
+    assert call["kernel"].shape == shape and call["kernel"].sum() == pytest.approx(1)
+    assert call["sigma"] == pytest.approx(0.01) and call["boundary"] == "reflect"
+    assert "deblurred" in err and (tmp_path / "out.png").exists()
+
+
+def test_deblur_kernel_files_are_normalised(tmp_path, capsys, noisy_file, task_calls):
+    weights = np.zeros((5, 7))
+    weights[2, 1:6] = 3.0
+    np.save(tmp_path / "k.npy", weights)
+    Image.fromarray((weights * 80).astype(np.uint8)).save(tmp_path / "k.png")
+    for name in ("k.npy", "k.png"):
+        status, _, err = _run(capsys, noisy_file, "--task", "deblur", "--kernel", tmp_path / name,
+                              "--sigma", 2, "--boundary", "circular", "-o", tmp_path / "out.png")
+        assert status == 0, err
+        np.testing.assert_allclose(task_calls[-1]["kernel"], weights / weights.sum())
+        assert task_calls[-1]["boundary"] == "circular"
+
+
+@pytest.mark.parametrize("weights,fragment", [
+    (np.zeros((0, 3)), "empty"), (np.zeros((3, 3)), "all zeros"),
+    (np.array([[0.5, -0.2, 0.7]]), "negative"), (np.ones(4), "2-D"),
+])
+def test_bad_kernel_files_are_usage_errors(tmp_path, capsys, noisy_file, task_calls, weights,
+                                           fragment):
+    np.save(tmp_path / "k.npy", weights)
+    status, _, err = _run(capsys, noisy_file, "--task", "deblur", "--kernel", tmp_path / "k.npy",
+                          "--sigma", 2, "-o", tmp_path / "out.png")
+    assert status == 2
+    _assert_one_error_line(err, "--kernel", fragment)
+    assert not task_calls and not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["--task", "deblur", "--kernel", "gaussian:abc"], "gaussian:STD"),
+    (["--task", "deblur", "--kernel", "motion:15"], "motion:LENGTH,ANGLE"),
+    (["--task", "deblur", "--kernel", "gaussian:-1"], "positive"),
+    (["--task", "deblur", "--kernel", "nowhere.npy"], "no such file"),
+    (["--task", "deblur", "--kernel", "motion:99,0"], "larger than"),
+    (["--task", "deblur"], "needs the blur"),
+    (["--kernel", "gaussian:1"], "--task deblur"),
+    (["--mask", "m.png"], "--task inpaint"),
+    (["--task", "inpaint"], "alpha"),
+    (["--task", "inpaint", "--invert-mask"], "needs --mask"),
+])
+def test_task_usage_errors(tmp_path, capsys, noisy_file, task_calls, argv, fragment):
+    status, _, err = _run(capsys, noisy_file, *argv, "--sigma", 2, "-o", tmp_path / "out.png")
+    assert status == 2
+    _assert_one_error_line(err, fragment)
+    assert not task_calls and not (tmp_path / "out.png").exists()
+
+
+def test_inpaint_mask_white_is_known(tmp_path, capsys, noisy_file, task_calls):
+    known = np.random.default_rng(1).random(SHAPE) > 0.5
+    Image.fromarray(np.where(known, 255, 0).astype(np.uint8)).save(tmp_path / "mask.png")
+    status, _, err = _run(capsys, noisy_file, "--task", "inpaint", "--mask", tmp_path / "mask.png",
+                          "-o", tmp_path / "out.png")
+    assert status == 0, err
+    np.testing.assert_array_equal(task_calls[0]["known"], known)
+    assert task_calls[0]["sigma"] is None  # the library's small default
+    status, _, err = _run(capsys, noisy_file, "--task", "inpaint", "--mask", tmp_path / "mask.png",
+                          "--invert-mask", "--sigma", 3, "-o", tmp_path / "out.png")
+    assert status == 0, err
+    np.testing.assert_array_equal(task_calls[1]["known"], ~known)
+    assert task_calls[1]["sigma"] == pytest.approx(3 / 255)
+
+
+def test_inpaint_from_alpha_writes_an_opaque_result(tmp_path, capsys, rng, task_calls):
+    pixels = rng.integers(0, 256, size=SHAPE + (4,), dtype=np.uint8)
+    pixels[..., 3] = np.where(rng.random(SHAPE) > 0.3, 255, 0)
+    Image.fromarray(pixels, "RGBA").save(tmp_path / "holes.png")
+    status, _, err = _run(capsys, tmp_path / "holes.png", "--task", "inpaint",
+                          "-o", tmp_path / "out.png")
+    assert status == 0, err
+    np.testing.assert_array_equal(task_calls[0]["known"], pixels[..., 3] != 0)
+    assert task_calls[0]["channel_axis"] == -1
+    _, info = read_image(tmp_path / "out.png")
+    assert info.mode == "RGBA" and (info.alpha == 255).all()
+
+
+@pytest.mark.parametrize("mask_shape,fragment", [((10, 10), "same size"), (SHAPE, "no known")])
+def test_bad_masks_are_usage_errors(tmp_path, capsys, noisy_file, task_calls, mask_shape,
+                                    fragment):
+    Image.fromarray(np.zeros(mask_shape, np.uint8)).save(tmp_path / "mask.png")
+    status, _, err = _run(capsys, noisy_file, "--task", "inpaint", "--mask", tmp_path / "mask.png",
+                          "-o", tmp_path / "out.png")
+    assert status == 2
+    _assert_one_error_line(err, fragment)
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_real_deblur_and_inpaint_improve_a_crop(tmp_path, capsys):
+    from restore.kernels import gaussian_kernel
+    from restore.operators import Blur
+
+    clean = np.asarray(Image.open(EXAMPLES / "cameraman.png"))[100:148, 60:108] / 255.0
+    Image.fromarray(np.round(clean * 255).astype(np.uint8)).save(tmp_path / "clean.png")
+    blurred = Blur(gaussian_kernel(1.2), "reflect").apply(clean)
+    blurred += np.random.default_rng(0).normal(0, 0.01, clean.shape)
+    Image.fromarray(np.round(np.clip(blurred, 0, 1) * 255).astype(np.uint8)).save(
+        tmp_path / "blurred.png")
+    known = np.random.default_rng(1).random(clean.shape) > 0.5
+    Image.fromarray(np.where(known, 255, 0).astype(np.uint8)).save(tmp_path / "mask.png")
+    Image.fromarray(np.round(clean * known * 255).astype(np.uint8)).save(tmp_path / "holes.png")
+    for argv in (["blurred.png", "--task", "deblur", "--kernel", "gaussian:1.2", "--sigma", 2.55],
+                 ["holes.png", "--task", "inpaint", "--mask", "mask.png"]):
+        status, out, err = _run(capsys, *[tmp_path / a if a.endswith(".png") else a
+                                          for a in map(str, argv)],
+                                "-o", tmp_path / "out.png", "--reference", tmp_path / "clean.png")
+        assert status == 0, err
+        psnr = [float(value) for value in re.findall(r"PSNR (\d+\.\d+) dB", out)]
+        assert psnr[1] > psnr[0] + 2, out

@@ -48,3 +48,37 @@ def test_identity_z_step_keeps_the_image():
 def test_too_small_image_is_a_clear_error():
     with pytest.raises(ValueError, match="at least 4x4"):
         epll_denoise(np.zeros((3, 10), np.float32), 0.1, IdentityPrior())
+
+
+def test_geometric_schedule():
+    from restore.epll import GeometricSchedule
+
+    schedule = GeometricSchedule(first_std=0.1, last_beta_factor=4.0, steps=3, lambda_factor=8.0,
+                                 inner_iterations=2)
+    betas = schedule.betas(0.02)  # last std 0.02 / 2 = 0.01; geometric 0.1, ~0.0316, 0.01
+    np.testing.assert_allclose(betas, [100, 100, 1000, 1000, 10000, 10000], rtol=1e-10)
+    # a first std below the last one is raised to it: never a falling beta
+    assert GeometricSchedule(0.001, 1.0, 4, 8.0).betas(0.1) == pytest.approx([100.0] * 4)
+
+
+class IdentityPriorWithFastPath(IdentityPrior):
+    def fast_denoiser(self):
+        return self
+
+
+def test_restore_with_a_mask_keeps_known_pixels_and_starts_from_init():
+    from restore.epll import GeometricSchedule, epll_restore
+    from restore.operators import Mask
+
+    rng = np.random.default_rng(2)
+    image = rng.random((37, 31)).astype(np.float32)
+    known = rng.random(image.shape) > 0.5
+    start = np.full(image.shape, 0.5, np.float32)
+    schedule = GeometricSchedule(0.1, 1.0, 3, 64.0)
+    for exact in (True, False):
+        # the identity z-step returns its patches: missing pixels keep the start
+        out = epll_restore(np.where(known, image, 0), Mask(known), 0.01,
+                           IdentityPriorWithFastPath(),
+                           schedule=schedule, init=start, exact=exact, rng=0)
+        np.testing.assert_allclose(out[known], image[known], atol=1e-3)
+        np.testing.assert_allclose(out[~known], 0.5, atol=1e-5)

@@ -126,3 +126,13 @@ def test_bad_patch_shape_is_clear():
 def test_unfitted_prior_says_what_to_do():
     with pytest.raises(RuntimeError, match="fit"):
         GaussianMixturePrior(2, 3).log_prob(np.zeros((1, 9)))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_continues_from_the_fitted_parameters():
+    patches, _ = synthetic_patches()
+    prior = GaussianMixturePrior(3, 3, rng=0, max_iter=5, tol=0).fit(patches)
+    first_run_end = prior.lower_bounds_[-1]
+    prior.warm_start = True
+    prior.fit(patches)
+    assert prior.lower_bounds_[0] >= first_run_end - 1e-9

@@ -57,7 +57,11 @@ ROUND_3 = {
     for betas, lam in [((1, 4, 16, 32), 40), ((1, 8, 32), 40), ((1, 4, 8, 16, 32), 56),
                        ((1, 2, 8, 32), 40), ((1, 4, 16, 64), 40), ((2, 8, 32), 40)]
 }
-CANDIDATES = {**ROUND_1, **ROUND_2, **ROUND_3}
+#: Round 4 (benchmarks/results/schedule_tuning_round4.json): after switching the x-step to
+#: the original code's uniform patch weighting, lambda again.
+ROUND_4 = {f"uniform weighting, lam {lam}": Schedule(lambda_factor=float(lam))
+           for lam in (40, 48, 56, 64, 80)}
+CANDIDATES = {**ROUND_1, **ROUND_2, **ROUND_3, **ROUND_4}
 
 #: Deblurring search space: GeometricSchedule fields, and the Wiener balance of the start
 #: (``None``: start from the blurred image). The first value of each is the starting point.

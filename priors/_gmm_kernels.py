@@ -4,20 +4,26 @@ import numpy as np
 from numba import njit, prange
 
 
+@njit(inline="always", cache=True)
+def _group_distance(projections, row, offsets, k):
+    """``sum_j (projections[row, k*m + j] - offsets[k, j])**2``."""
+    m = offsets.shape[1]
+    base = k * m
+    acc = 0.0
+    for j in range(m):
+        t = projections[row, base + j] - offsets[k, j]
+        acc += t * t
+    return acc
+
+
 @njit(parallel=True, cache=True)
 def grouped_squared_norms(projections, offsets, n_groups):
     """``out[n, k] = sum_j (projections[n, k*m + j] - offsets[k, j])**2``."""
     n = projections.shape[0]
-    m = offsets.shape[1]
     out = np.empty((n, n_groups), dtype=projections.dtype)
     for row in prange(n):
         for k in range(n_groups):
-            acc = 0.0
-            base = k * m
-            for j in range(m):
-                t = projections[row, base + j] - offsets[k, j]
-                acc += t * t
-            out[row, k] = acc
+            out[row, k] = _group_distance(projections, row, offsets, k)
     return out
 
 
@@ -35,12 +41,7 @@ def best_component_wiener(projections, offsets, log_consts, gains, bases, means,
         best = -np.inf
         best_k = 0
         for k in range(n_groups):
-            acc = 0.0
-            base = k * m
-            for j in range(m):
-                t = projections[row, base + j] - offsets[k, j]
-                acc += t * t
-            score = log_consts[k] - 0.5 * acc
+            score = log_consts[k] - 0.5 * _group_distance(projections, row, offsets, k)
             if score > best:
                 best = score
                 best_k = k

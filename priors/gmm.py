@@ -319,8 +319,9 @@ class GaussianMixturePrior(PatchPrior):
             noise_var, patches.dtype)
         out = np.empty_like(patches)
         labels = np.empty(patches.shape[0], dtype=np.int32)
-        for start in range(0, patches.shape[0], self.chunk_size // 4 or 1):
-            block = patches[start:start + (self.chunk_size // 4 or 1)]
+        step = max(1, self.chunk_size // 4)  # (step, K*m) float projections per block
+        for start in range(0, patches.shape[0], step):
+            block = patches[start:start + step]
             dc = block.mean(axis=1)
             best_component_wiener(block @ projector, offsets, log_consts, gains, bases, means, dc,
                                   out[start:start + block.shape[0]],

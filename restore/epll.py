@@ -84,10 +84,12 @@ class GeometricSchedule:
 #: The original code's denoising settings: lambda = d / sigma^2, beta = [1,4,8,16,32] / sigma^2.
 ORIGINAL_DENOISE_SCHEDULE = Schedule()
 
-#: Our default, chosen on six Train400 images at sigma 15/25/50 (benchmarks/tune_schedule.py,
-#: benchmarks/results/schedule_tuning_fast.json): lambda 32 and 48 tie within 0.03 dB and
-#: beat 64 by 0.2 dB at every sigma; an extra beta of 64/sigma^2 does not help.
-DENOISE_SCHEDULE = Schedule(lambda_factor=40.0)
+#: Our default, chosen on six Train400 images at sigma 15/25/50 with the fast path
+#: (benchmarks/tune_schedule.py; benchmarks/results/schedule_tuning_*.json): the original
+#: betas beat every other list tried (denser, sparser, longer, two inner iterations);
+#: with the original's uniform patch weighting lambda 56 beats 64 by 0.01-0.07 dB and
+#: 80 by 0.25 dB (round 4: uniform weighting itself gained 0.13-0.36 dB over true counts).
+DENOISE_SCHEDULE = Schedule(lambda_factor=56.0)
 
 #: Deblurring (PROVISIONAL, to be tuned on training images).
 DEBLUR_SCHEDULE = GeometricSchedule(first_std=0.05, last_beta_factor=1.0, steps=8,
@@ -135,23 +137,18 @@ def patch_zstep_sum(image, prior, noise_var, grid=None):
     return total
 
 
-def subsampled_patch_sum(z_sum, grid_counts, full_counts):
-    """Stand-in for the full ``sum_i P_i^T z_i`` when only a grid of patches was denoised:
-    their average ``z_sum / grid_counts`` weighted by the full counts, so that lambda and
-    beta keep their balance in the x-step."""
-    return full_counts * z_sum / grid_counts
+def patch_average(image, prior, noise_var, grid=None):
+    """Average of the denoised patches covering each pixel,
+    ``sum_i P_i^T z_i / sum_i P_i^T 1`` over a patch grid (default: every patch)."""
+    p = prior.patch_size
+    rows, cols = full_grid(image.shape, p) if grid is None else grid
+    return patch_zstep_sum(image, prior, noise_var, (rows, cols)) / patch_counts(
+        image.shape, p, rows, cols, dtype=image.dtype)
 
 
 def denoise_x_step(y, z_sum, counts, lam, beta):
     """Per-pixel solution of ``(lam I + beta diag(counts)) x = lam y + beta z_sum``."""
     return Identity().x_step(y, z_sum, counts, lam, beta)
-
-
-def subsampled_x_step(y, z_sum, grid_counts, full_counts, lam, beta):
-    """The denoising x-step when only a grid of patches was denoised
-    (see :func:`subsampled_patch_sum`)."""
-    return denoise_x_step(y, subsampled_patch_sum(z_sum, grid_counts, full_counts),
-                          full_counts, lam, beta)
 
 
 def epll_restore(observed, operator, sigma, prior, *, schedule, init=None, rng=None,
@@ -195,7 +192,10 @@ def epll_restore(observed, operator, sigma, prior, *, schedule, init=None, rng=N
                          f"{observed.shape}")
     y = np.ascontiguousarray(observed, dtype=np.float32)
     x = y.copy() if init is None else np.array(init, dtype=np.float32)
-    counts = patch_counts(y.shape, p, dtype=np.float32)
+    # Every pixel weighs its average patch estimate as if p*p patches covered it, as the
+    # original code does: with the true counts the border pixels, covered by fewer
+    # patches, lean on the noisy data and stay noisy (-0.2 dB on Train400, see DENOISE_SCHEDULE).
+    coverage = np.full(y.shape, p * p, dtype=np.float32)
     lam = schedule.lambda_factor / sigma**2
     betas = schedule.betas(sigma)
     zstep = prior if exact else prior.fast_denoiser()
@@ -203,14 +203,9 @@ def epll_restore(observed, operator, sigma, prior, *, schedule, init=None, rng=N
     rng = np.random.default_rng(rng)
     with Progress(len(betas), "EPLL", enabled=progress) as bar:
         for beta in betas:
-            if exact:
-                z_sum = patch_zstep_sum(x, zstep, 1.0 / beta)
-            else:
-                grid = random_subgrid(y.shape, p, fast.stride, rng)
-                z_sum = subsampled_patch_sum(patch_zstep_sum(x, zstep, 1.0 / beta, grid),
-                                             patch_counts(y.shape, p, *grid, dtype=np.float32),
-                                             counts)
-            x = operator.x_step(y, z_sum, counts, lam, beta, x0=x, tol=tolerance)
+            grid = None if exact else random_subgrid(y.shape, p, fast.stride, rng)
+            z_sum = coverage * patch_average(x, zstep, 1.0 / beta, grid)
+            x = operator.x_step(y, z_sum, coverage, lam, beta, x0=x, tol=tolerance)
             x = np.ascontiguousarray(x, dtype=np.float32)
             bar.update()
     return np.clip(x, 0.0, 1.0) if clip else x

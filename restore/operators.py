@@ -67,14 +67,22 @@ class Operator:
         return self.adjoint(self.apply(image))
 
     def normal_diagonal(self, shape):
-        """The diagonal of ``A^T A`` as an image of ``shape``."""
+        """The diagonal of ``A^T A`` as an image of ``shape``, for preconditioning.
+
+        Exact for :class:`Identity`, :class:`Mask`, circular :class:`Blur` and
+        their :class:`Composite` under a mask; a reflect :class:`Blur` gives the
+        interior value ``sum_j k_j^2`` corrected only approximately near the
+        borders (where mirrored kernel taps land on the same pixel).
+        """
         raise NotImplementedError
 
     def squared(self):
         """The operator whose matrix entries are those of ``A`` squared.
 
         Used for diagonals of products: when ``B^T B`` is diagonal,
-        ``diag(A^T B^T B A) = squared(A)^T diag(B^T B)``.
+        ``diag(A^T B^T B A) = squared(A)^T diag(B^T B)``. For a reflect
+        :class:`Blur` it is the blur by the squared kernel, which differs
+        from the entry-wise square near the borders.
         """
         raise NotImplementedError
 

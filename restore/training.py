@@ -64,20 +64,20 @@ def train_gmm_prior(image_dirs, *, n_components=200, patch_size=8, n_patches=500
     """
     from priors.gmm import GaussianMixturePrior
 
+    rng = np.random.default_rng(rng)  # one stream: patch sampling, then the k-means start
     if init is not None:
-        start = GaussianMixturePrior.load(init)
-        n_components, patch_size = start.n_components, start.patch_size
+        prior = GaussianMixturePrior.load(init)
+        prior.max_iter, prior.tol, prior.rng, prior.verbose = max_iter, tol, rng, progress
+        prior.warm_start = True
+        patch_size = prior.patch_size
+    else:
+        prior = GaussianMixturePrior(n_components, patch_size, max_iter=max_iter, tol=tol,
+                                     rng=rng, verbose=progress)
     paths = list_training_images(image_dirs)
     if progress:
         print(f"sampling {n_patches} patches of {patch_size}x{patch_size} from {len(paths)} images",
               file=sys.stderr, flush=True)
-    rng = np.random.default_rng(rng)
     patches = sample_patches([load_grey(p) for p in paths], n_patches, patch_size, rng)
-    prior = GaussianMixturePrior(n_components, patch_size, max_iter=max_iter, tol=tol, rng=rng,
-                                 verbose=progress)
-    if init is not None:
-        prior.warm_start = True
-        prior._set_subspace_parameters(start.weights_, start._sub_means, start._sub_covariances)
     prior.fit(patches)
     prior.n_train_ = patches.shape[0]
     return prior

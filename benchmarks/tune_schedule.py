@@ -3,10 +3,12 @@
     # denoising: lambda and betas at sigma 15/25/50
     python -m benchmarks.tune_schedule --data ../shared/data/train400 --images 8 --sigmas 15 25 50
     # deblurring and inpainting: coordinate search over the schedule and the starting point
-    python -m benchmarks.tune_schedule --task deblur --data ../shared/data/train400 --fast
-    python -m benchmarks.tune_schedule --task inpaint --data ../shared/data/train400 --fast
+    python -m benchmarks.tune_schedule --task deblur --data ../shared/data/train400 --images 3
+    python -m benchmarks.tune_schedule --task inpaint --data ../shared/data/train400
+    python -m benchmarks.tune_schedule --task inpaint --data ../shared/data/train400 --refine --rounds 1
     # the scikit-image peers of the deblurring benchmark (Wiener balance, Richardson-Lucy iterations)
-    python -m benchmarks.tune_schedule --task deblur-peers --data ../shared/data/train400
+    python -m benchmarks.tune_schedule --task deblur-peers --data ../shared/data/train400 \\
+        --images 3 --kernel-names k0 k1 k2 k3 k4 k5 k6 k7
 
 Denoising runs every candidate of :data:`CANDIDATES` on a spread of training
 images with seeded noise. Deblurring and inpainting start from a point of
@@ -64,13 +66,16 @@ ROUND_4 = {f"uniform weighting, lam {lam}": Schedule(lambda_factor=float(lam))
 CANDIDATES = {**ROUND_1, **ROUND_2, **ROUND_3, **ROUND_4}
 
 #: Deblurring search space: GeometricSchedule fields, and the Wiener balance of the start
-#: (``None``: start from the blurred image). The first value of each is the starting point.
+#: over sigma^2 (``None``: start from the blurred image). The first value of each is the
+#: starting point (from a first search, benchmarks/results/schedule_tuning_deblur_abs.json,
+#: with noise-independent first std and balance, which no single value suited at both
+#: noise levels).
 DEBLUR_GRID = {
-    "first_std": (0.05, 0.02, 0.03, 0.1),
-    "last_beta_factor": (1.0, 0.25, 4.0, 16.0),
-    "steps": (8, 6, 12, 16),
-    "lambda_factor": (64.0, 16.0, 32.0, 128.0),
-    "wiener_balance": (1e-2, None, 1e-3, 3e-2, 1e-1),
+    "first_factor": (10.0, 3.0, 5.0, 20.0),
+    "last_beta_factor": (16.0, 4.0, 64.0),
+    "steps": (6, 4, 8, 12),
+    "lambda_factor": (64.0, 40.0, 96.0),
+    "wiener_factor": (10.0, None, 3.0, 30.0, 100.0),
 }
 #: Inpainting search space: GeometricSchedule fields and the start (``"fill"``:
 #: :func:`restore.initial.fill_missing`, ``"biharmonic"``: skimage's inpaint_biharmonic).
@@ -81,10 +86,19 @@ INPAINT_GRID = {
     "lambda_factor": (64.0, 16.0, 256.0),
     "start": ("fill", "biharmonic"),
 }
+#: Second inpainting search (``--refine``), around the first one's best, whose first std
+#: and number of steps were at the edge of the grid.
+INPAINT_REFINE_GRID = {
+    "first_std": (0.1, 0.15, 0.2),
+    "last_beta_factor": (0.25, 0.5),
+    "steps": (32, 48),
+    "lambda_factor": (256.0,),
+    "start": ("fill", "biharmonic"),
+}
 DEBLUR_SIGMAS = (2.55, 7.65)
 INPAINT_SIGMA = 1 / 255
 WIENER_BALANCES = tuple(float(b) for b in np.logspace(-4, 0, 17))
-RL_ITERATIONS = (5, 10, 15, 20, 30, 50)
+RL_ITERATIONS = (1, 2, 3, 5, 10, 20, 50)
 
 
 # ----------------------------------------------------------------------------- cases
@@ -136,8 +150,11 @@ def psnr(clean, estimate):
 
 # ----------------------------------------------------------------------------- candidates
 def schedule_of(point):
-    return GeometricSchedule(point["first_std"], point["last_beta_factor"], int(point["steps"]),
-                             point["lambda_factor"])
+    """The GeometricSchedule of a search point (its other keys are ignored)."""
+    return GeometricSchedule(int(point["steps"]), point["lambda_factor"],
+                             last_beta_factor=point["last_beta_factor"],
+                             first_std=point.get("first_std", 0.0),
+                             first_factor=point.get("first_factor", 0.0))
 
 
 def run_deblur(point, case, prior, exact):
@@ -146,8 +163,8 @@ def run_deblur(point, case, prior, exact):
 
     _, _, blurred, kernel, sigma = case
     blur = Blur(kernel, "circular")
-    balance = point["wiener_balance"]
-    start = None if balance is None else wiener_deconvolution(blurred, blur, balance)
+    factor = point["wiener_factor"]
+    start = None if factor is None else wiener_deconvolution(blurred, blur, factor * sigma**2)
     restored = epll_restore(blurred, blur, sigma, prior, schedule=schedule_of(point), init=start,
                             rng=0, exact=exact)
     return restored, blurred if start is None else start
@@ -297,12 +314,15 @@ def main(argv=None):
     parser.add_argument("--kernel-names", nargs="+", default=["k0", "k2", "k4", "k6"],
                         help="deblur: which kernels of the file (default: k0 k2 k4 k6)")
     parser.add_argument("--rounds", type=int, default=2, help="coordinate-search rounds")
+    parser.add_argument("--refine", action="store_true",
+                        help="inpaint: search INPAINT_REFINE_GRID instead of INPAINT_GRID")
     parser.add_argument("--out", help="JSON file (default: benchmarks/results/"
                         "schedule_tuning[_<task>].json)")
     args = parser.parse_args(argv)
     default_name = ("schedule_tuning.json" if args.task == "denoise" else
                     "deblur_peer_tuning.json" if args.task == "deblur-peers" else
-                    f"schedule_tuning_{args.task}{'_exact' if args.exact else ''}.json")
+                    f"schedule_tuning_{args.task}{'_refine' if args.refine else ''}"
+                    f"{'_exact' if args.exact else ''}.json")
     out = Path(args.out or Path("benchmarks/results") / default_name)
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.task == "denoise":
@@ -311,7 +331,8 @@ def main(argv=None):
         return tune_denoise(args)
     _, images = training_images(args.data, args.images or 4)
     if args.task == "inpaint":
-        return tune_task(args, INPAINT_GRID, inpaint_cases(images), run_inpaint, out)
+        grid = INPAINT_REFINE_GRID if args.refine else INPAINT_GRID
+        return tune_task(args, grid, inpaint_cases(images), run_inpaint, out)
     from benchmarks.deblur import load_kernels
 
     kernels = {name: kernel for name, kernel in load_kernels(args.kernels).items()

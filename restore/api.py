@@ -21,9 +21,10 @@ logger = logging.getLogger("restore")
 #: Default noise level of :func:`inpaint`: about the rounding error of 8-bit images.
 INPAINT_DEFAULT_SIGMA = 1 / 255
 
-#: Noise-to-signal ratio of the Wiener deconvolution that starts :func:`deblur`
-#: (see :data:`restore.epll.DEBLUR_SCHEDULE` for how it was chosen).
-DEBLUR_WIENER_BALANCE = 1e-2
+#: The Wiener deconvolution that starts :func:`deblur` has the balance
+#: ``DEBLUR_WIENER_FACTOR * sigma**2`` (see :data:`restore.epll.DEBLUR_SCHEDULE`
+#: for how it was chosen).
+DEBLUR_WIENER_FACTOR = 10.0
 
 BOUNDARIES = ("reflect", "circular")
 
@@ -103,7 +104,7 @@ def deblur(image, kernel, sigma, *, prior="gmm", boundary="reflect", channel_axi
 
     by half-quadratic splitting with :data:`restore.epll.DEBLUR_SCHEDULE`
     (tuned on training images, see there), starting from a Wiener
-    deconvolution of ``y`` (:data:`DEBLUR_WIENER_BALANCE`).
+    deconvolution of ``y`` (balance :data:`DEBLUR_WIENER_FACTOR` ``* sigma^2``).
 
     Parameters
     ----------
@@ -174,7 +175,8 @@ def deblur(image, kernel, sigma, *, prior="gmm", boundary="reflect", channel_axi
     blur = Blur(kernel, boundary)
     return _restore_planes(
         image, channel_axis, blur, sigma, prior, schedule=DEBLUR_SCHEDULE,
-        initialise=lambda plane: wiener_deconvolution(plane, blur, DEBLUR_WIENER_BALANCE),
+        initialise=lambda plane: wiener_deconvolution(plane, blur,
+                                                      DEBLUR_WIENER_FACTOR * sigma**2),
         rng=rng, exact=exact, progress=progress)
 
 

@@ -58,25 +58,26 @@ class GeometricSchedule:
     .. math::
 
         s_t = s_0 \\left(\\frac{s_{end}}{s_0}\\right)^{t/(steps-1)}, \\qquad
-        s_0 = \\max(\\text{first\\_std}, s_{end}), \\qquad
-        s_{end} = \\sigma / \\sqrt{\\text{last\\_beta\\_factor}},
+        s_{end} = \\frac{\\sigma}{\\sqrt{\\text{last\\_beta\\_factor}}}, \\qquad
+        s_0 = \\max(\\text{first\\_std},\\ \\text{first\\_factor}\\cdot\\sigma,\\ s_{end}),
 
     that is ``beta_t = 1 / s_t^2``, and ``lambda = lambda_factor / sigma^2``.
-    ``first_std`` is on the image's [0, 1] scale whatever ``sigma``: the
-    first z-steps must remove the artefacts of the starting point
-    (deconvolution ringing, a crude fill of missing pixels), which do not
-    scale with the noise.
+    The first z-steps must remove the artefacts of the starting point:
+    deconvolution noise and ringing scale with ``sigma`` (``first_factor``),
+    the error of a crude fill of missing pixels does not (``first_std``, on
+    the image's [0, 1] scale).
     """
 
-    first_std: float
-    last_beta_factor: float
     steps: int
     lambda_factor: float
+    last_beta_factor: float = 1.0
+    first_std: float = 0.0
+    first_factor: float = 0.0
     inner_iterations: int = 1
 
     def betas(self, sigma):
         last = sigma / np.sqrt(self.last_beta_factor)
-        first = max(self.first_std, last)
+        first = max(self.first_std, self.first_factor * sigma, last)
         stds = np.geomspace(first, last, self.steps) if self.steps > 1 else [last]
         return [1.0 / s**2 for s in stds for _ in range(self.inner_iterations)]
 
@@ -92,12 +93,12 @@ ORIGINAL_DENOISE_SCHEDULE = Schedule()
 DENOISE_SCHEDULE = Schedule(lambda_factor=56.0)
 
 #: Deblurring (PROVISIONAL, to be tuned on training images).
-DEBLUR_SCHEDULE = GeometricSchedule(first_std=0.05, last_beta_factor=1.0, steps=8,
-                                    lambda_factor=64.0)
+DEBLUR_SCHEDULE = GeometricSchedule(steps=6, lambda_factor=64.0, last_beta_factor=16.0,
+                                    first_factor=10.0)
 
 #: Inpainting (PROVISIONAL, to be tuned on training images).
-INPAINT_SCHEDULE = GeometricSchedule(first_std=0.05, last_beta_factor=1.0, steps=16,
-                                     lambda_factor=64.0)
+INPAINT_SCHEDULE = GeometricSchedule(steps=16, lambda_factor=64.0, last_beta_factor=1.0,
+                                     first_std=0.05)
 
 
 @dataclass(frozen=True)

@@ -53,12 +53,14 @@ def test_too_small_image_is_a_clear_error():
 def test_geometric_schedule():
     from restore.epll import GeometricSchedule
 
-    schedule = GeometricSchedule(first_std=0.1, last_beta_factor=4.0, steps=3, lambda_factor=8.0,
+    schedule = GeometricSchedule(steps=3, lambda_factor=8.0, last_beta_factor=4.0, first_std=0.1,
                                  inner_iterations=2)
     betas = schedule.betas(0.02)  # last std 0.02 / 2 = 0.01; geometric 0.1, ~0.0316, 0.01
     np.testing.assert_allclose(betas, [100, 100, 1000, 1000, 10000, 10000], rtol=1e-10)
+    relative = GeometricSchedule(steps=2, lambda_factor=8.0, first_std=0.01, first_factor=10.0)
+    np.testing.assert_allclose(relative.betas(0.02), [1 / 0.2**2, 1 / 0.02**2])
     # a first std below the last one is raised to it: never a falling beta
-    assert GeometricSchedule(0.001, 1.0, 4, 8.0).betas(0.1) == pytest.approx([100.0] * 4)
+    assert GeometricSchedule(4, 8.0, first_std=0.001).betas(0.1) == pytest.approx([100.0] * 4)
 
 
 class IdentityPriorWithFastPath(IdentityPrior):
@@ -74,7 +76,7 @@ def test_restore_with_a_mask_keeps_known_pixels_and_starts_from_init():
     image = rng.random((37, 31)).astype(np.float32)
     known = rng.random(image.shape) > 0.5
     start = np.full(image.shape, 0.5, np.float32)
-    schedule = GeometricSchedule(0.1, 1.0, 3, 64.0)
+    schedule = GeometricSchedule(steps=3, lambda_factor=64.0, first_std=0.1)
     for exact in (True, False):
         # the identity z-step returns its patches: missing pixels keep the start
         out = epll_restore(np.where(known, image, 0), Mask(known), 0.01,

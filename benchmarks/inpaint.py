@@ -137,7 +137,8 @@ def render_section(result, methods):
         + (f" ({settings['tag']})" if settings["tag"] else ""),
         "",
         f"Command: `{settings['command']}`  ",
-        f"Date: {settings['started'][:10]} (UTC). Machine: {machine_sentence(settings['machine'])}.",
+        f"Date: {settings['started'][:10]} (UTC). "
+        f"Machine: {machine_sentence(settings['machine'])}.",
         "",
         ("**Partial run**: " + ", ".join(partial) + ".") if partial
         else f"Full run: all {settings['n_images']} images.",

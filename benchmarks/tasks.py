@@ -199,6 +199,10 @@ def machine_sentence(machine):
 
 
 def task_method(name, label, run, unavailable=lambda: None):
-    """A :class:`benchmarks.bsds.Method` for a task benchmark (``run(observed, *, rng, **params)``)."""
+    """A :class:`benchmarks.bsds.Method` for a task benchmark.
+
+    ``run(observed, *, rng, **params)`` gets the degraded image and the
+    case's parameters (kernel and sigma, or the mask of known pixels).
+    """
     return Method(name, label, run, unavailable)
 

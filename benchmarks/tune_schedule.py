@@ -4,6 +4,7 @@
     python -m benchmarks.tune_schedule --data ../shared/data/train400 --images 8 --sigmas 15 25 50
     # deblurring and inpainting: coordinate search over the schedule and the starting point
     python -m benchmarks.tune_schedule --task deblur --data ../shared/data/train400 --images 3
+    python -m benchmarks.tune_schedule --task deblur --data ../shared/data/train400 --images 3 --refine
     python -m benchmarks.tune_schedule --task inpaint --data ../shared/data/train400
     python -m benchmarks.tune_schedule --task inpaint --data ../shared/data/train400 --refine --rounds 1
     # the scikit-image peers of the deblurring benchmark (Wiener balance, Richardson-Lucy iterations)
@@ -95,10 +96,19 @@ INPAINT_REFINE_GRID = {
     "lambda_factor": (256.0,),
     "start": ("fill", "biharmonic"),
 }
+#: Second deblurring search (``--refine``): more steps with a larger lambda, which the
+#: one-parameter-at-a-time search cannot reach from the first one's best.
+DEBLUR_REFINE_GRID = {
+    "first_factor": (10.0,),
+    "last_beta_factor": (16.0,),
+    "steps": (12, 8, 16),
+    "lambda_factor": (128.0, 96.0, 192.0),
+    "wiener_factor": (30.0,),
+}
 DEBLUR_SIGMAS = (2.55, 7.65)
 INPAINT_SIGMA = 1 / 255
 WIENER_BALANCES = tuple(float(b) for b in np.logspace(-4, 0, 17))
-RL_ITERATIONS = (1, 2, 3, 5, 10, 20, 50)
+RL_ITERATIONS = (5, 10, 15, 20, 30, 50)
 
 
 # ----------------------------------------------------------------------------- cases
@@ -247,7 +257,9 @@ def tune_task(args, grid, cases, run, out):
 
 def tune_deblur_peers(args, cases, out):
     """Wiener balance and Richardson-Lucy iterations per noise level, by mean PSNR."""
-    from skimage.restoration import richardson_lucy, wiener
+    from skimage.restoration import wiener
+
+    from benchmarks.deblur import richardson_lucy_circular
 
     record = {"task": "deblur-peers", "data": Path(args.data).name,
               "cases": [case[0] for case in cases], "wiener": {}, "richardson_lucy": {}}
@@ -257,8 +269,8 @@ def tune_deblur_peers(args, cases, out):
             str(b): float(np.mean([psnr(c[1], wiener(c[2], c[3], b)) for c in chosen]))
             for b in WIENER_BALANCES}
         record["richardson_lucy"][str(sigma)] = {
-            str(n): float(np.mean([psnr(c[1], richardson_lucy(np.clip(c[2], 0, 1), c[3],
-                                                              num_iter=n)) for c in chosen]))
+            str(n): float(np.mean([psnr(c[1], richardson_lucy_circular(c[2], c[3], n))
+                                   for c in chosen]))
             for n in RL_ITERATIONS}
         for method in ("wiener", "richardson_lucy"):
             table = record[method][str(sigma)]
@@ -315,7 +327,8 @@ def main(argv=None):
                         help="deblur: which kernels of the file (default: k0 k2 k4 k6)")
     parser.add_argument("--rounds", type=int, default=2, help="coordinate-search rounds")
     parser.add_argument("--refine", action="store_true",
-                        help="inpaint: search INPAINT_REFINE_GRID instead of INPAINT_GRID")
+                        help="search the task's second grid (INPAINT_REFINE_GRID, "
+                             "DEBLUR_REFINE_GRID)")
     parser.add_argument("--out", help="JSON file (default: benchmarks/results/"
                         "schedule_tuning[_<task>].json)")
     args = parser.parse_args(argv)
@@ -340,7 +353,8 @@ def main(argv=None):
     cases = deblur_cases(images, kernels, DEBLUR_SIGMAS)
     if args.task == "deblur-peers":
         return tune_deblur_peers(args, cases, out)
-    return tune_task(args, DEBLUR_GRID, cases, run_deblur, out)
+    return tune_task(args, DEBLUR_REFINE_GRID if args.refine else DEBLUR_GRID, cases, run_deblur,
+                     out)
 
 
 if __name__ == "__main__":

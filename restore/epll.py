@@ -92,13 +92,34 @@ ORIGINAL_DENOISE_SCHEDULE = Schedule()
 #: 80 by 0.25 dB (round 4: uniform weighting itself gained 0.13-0.36 dB over true counts).
 DENOISE_SCHEDULE = Schedule(lambda_factor=56.0)
 
-#: Deblurring (PROVISIONAL, to be tuned on training images).
-DEBLUR_SCHEDULE = GeometricSchedule(steps=6, lambda_factor=64.0, last_beta_factor=16.0,
+#: Deblurring, started from a Wiener deconvolution of balance 30 sigma^2 (see
+#: :func:`restore.deblur`): 16 steps from 10 sigma down to sigma / 4, lambda 128 / sigma^2.
+#: Chosen by coordinate search on three Train400 images x Levin kernels k0, k2, k4, k6
+#: (circular) x noise 2.55 and 7.65, fast path (benchmarks/tune_schedule.py --task deblur,
+#: then --refine; JSON in benchmarks/results/schedule_tuning_deblur*.json). A first std
+#: and a Wiener balance fixed on the [0, 1] scale suited only one noise level (the best at
+#: 2.55 lost up to 7 dB at 7.65), hence both in units of sigma; a first std of 3-5 sigma
+#: breaks down at 2.55 (21.5-23.7 dB), 10-20 sigma tie. With lambda 64 more than 6 steps
+#: lose PSNR (the EPLL optimum is over-smoothed); lambda 128 with 12-16 steps gains
+#: 0.13 dB more, lambda 192 loses 0.4. Mean PSNR there: 28.46 / 24.94 dB at 2.55 / 7.65
+#: (blurred input 20.66 / 20.12, the Wiener start 22.90 / 20.98; scikit-image's
+#: unsupervised_wiener 26.56 / 23.20, tuned wiener 26.22 / 23.22), above its input and its
+#: start on every case.
+DEBLUR_SCHEDULE = GeometricSchedule(steps=16, lambda_factor=128.0, last_beta_factor=16.0,
                                     first_factor=10.0)
 
-#: Inpainting (PROVISIONAL, to be tuned on training images).
-INPAINT_SCHEDULE = GeometricSchedule(steps=16, lambda_factor=64.0, last_beta_factor=1.0,
-                                     first_std=0.05)
+#: Inpainting, started from :func:`restore.initial.fill_missing` (see :func:`restore.inpaint`):
+#: 48 steps from 0.1 down to 2 sigma (2/255 at the default sigma 1/255), lambda 256 / sigma^2.
+#: Chosen by coordinate search on four Train400 images x {50 %, 80 % random, text} masks,
+#: fast path (benchmarks/tune_schedule.py --task inpaint, then --refine; JSON in
+#: benchmarks/results/schedule_tuning_inpaint*.json): the first std and the number of steps
+#: matter most (0.1 beats 0.02-0.05 by 0.1-0.4 dB, 0.15-0.2 lose 0.02-0.05; 16 -> 24 -> 32
+#: -> 48 steps gain 0.14, 0.07, 0.07 dB); lambda 16-256 and a final std of 1-4 sigma move
+#: less than 0.1 dB; starting from biharmonic instead of the fill ties (within 0.001 dB)
+#: at 50 % more time. Mean PSNR there: 28.93 / 24.59 / 31.36 dB (50 % / 80 % / text)
+#: against biharmonic's 27.91 / 23.69 / 30.14, better on every image.
+INPAINT_SCHEDULE = GeometricSchedule(steps=48, lambda_factor=256.0, last_beta_factor=0.25,
+                                     first_std=0.1)
 
 
 @dataclass(frozen=True)

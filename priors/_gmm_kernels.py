@@ -4,7 +4,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(inline="always", cache=True)
+@njit(inline="always", cache=True, fastmath=True)
 def _group_distance(projections, row, offsets, k):
     """``sum_j (projections[row, k*m + j] - offsets[k, j])**2``."""
     m = offsets.shape[1]
@@ -16,7 +16,7 @@ def _group_distance(projections, row, offsets, k):
     return acc
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=True)
 def grouped_squared_norms(projections, offsets, n_groups):
     """``out[n, k] = sum_j (projections[n, k*m + j] - offsets[k, j])**2``."""
     n = projections.shape[0]
@@ -27,7 +27,7 @@ def grouped_squared_norms(projections, offsets, n_groups):
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, fastmath=True)
 def best_component_wiener(projections, offsets, log_consts, gains, bases, means, dc, out, labels):
     """Pick ``k* = argmax_k log_consts[k] - ||proj_k - offsets_k||^2 / 2`` per patch and
     write ``dc + means[k*] + bases[k*] @ ((proj_k* - offsets_k*) * gains[k*])``.
@@ -57,21 +57,22 @@ def best_component_wiener(projections, offsets, log_consts, gains, bases, means,
             out[row, i] = acc
 
 
-@njit(parallel=True, cache=True)
-def flat_tail_wiener(patches, projections, starts, offsets, mean_dots_col, mean_sq, inv_tail,
-                     log_consts, bases, mean_proj, gains, means, out):
-    """Approximate-MAP z-step with flat-tail spectra (Parameswaran et al. 2019).
+@njit(nogil=True, cache=True, fastmath=True)
+def flat_tail_labels(patches, projections, starts, offsets, mean_dots_col, mean_sq, inv_tail,
+                     log_consts, labels):
+    """Best component per patch under flat-tail spectra (Parameswaran et al. 2019).
 
     Component k keeps its leading eigen-directions (columns ``starts[k]:starts[k+1]``
     of ``projections``, pre-scaled by ``sqrt(1/(t_k+s2) - 1/(s_j+s2))``) and
     treats the rest as one flat eigenvalue ``t_k``:
     ``maha_k = ||c - mu_k||^2 / (t_k + s2) - sum_j (proj_j - offsets_j)^2``,
     where ``||c - mu_k||^2 = ||c||^2 - 2 x.mu_k + ||mu_k||^2`` uses column
-    ``mean_dots_col + k``. The chosen component's Wiener filter is exact.
+    ``mean_dots_col + k``; ``labels[n] = argmax_k log_consts[k] - maha_k / 2``.
+    Serial and GIL-free: callers run blocks of rows on a thread pool.
     """
     n, d = patches.shape
-    n_groups, _, m = bases.shape
-    for row in prange(n):
+    n_groups = log_consts.shape[0]
+    for row in range(n):
         dc = 0.0
         for i in range(d):
             dc += patches[row, i]
@@ -92,15 +93,4 @@ def flat_tail_wiener(patches, projections, starts, offsets, mean_dots_col, mean_
             if score > best:
                 best = score
                 best_k = k
-        coef = np.zeros(m, dtype=patches.dtype)
-        for i in range(d):
-            v = patches[row, i]
-            for j in range(m):
-                coef[j] += bases[best_k, i, j] * v
-        for j in range(m):
-            coef[j] = (coef[j] - mean_proj[best_k, j]) * gains[best_k, j]
-        for i in range(d):
-            acc = means[best_k, i] + dc
-            for j in range(m):
-                acc += bases[best_k, i, j] * coef[j]
-            out[row, i] = acc
+        labels[row] = best_k

@@ -5,20 +5,54 @@ variance ``s2``, the eigenvalues ``s_j <= tail_ratio * s2`` by their mean
 ``t_k``. Those directions get Wiener gains below ``tail_ratio/(1+tail_ratio)``
 and nearly equal weights ``1/(s_j+s2)``, so the component scores barely
 change while the projections needed drop from ``K*(d-1)`` to
-``sum_k r_k + K``. The chosen component's Wiener filter stays exact: with
-``W_k = V_k diag(s_k / (s_k + s2)) V_k^T`` (``d x d``, it annihilates the DC)
-the estimate is ``x W_k + (mu_k - mu_k W_k) + dc(x)``, applied to all the
-patches of one component at once (one BLAS product per component).
+``sum_k r_k + K``. The chosen component's Wiener filter stays exact,
+
+    z = dc(x) + mu_k + V_k diag(s_k / (s_k + s2)) (V_k^T x - V_k^T mu_k),
+
+applied to all the patches of one component at once (two BLAS products per
+component; ``V_k`` is orthogonal to the DC, so ``V_k^T x`` ignores it).
+
+Work is split in blocks of ``chunk_size`` patches, small enough that each
+block's projections stay in cache, on a thread pool with single-threaded
+BLAS inside (one level of parallelism, no oversubscription).
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numba
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from priors._gmm_kernels import flat_tail_labels
+
+#: Noise variances whose operators stay cached (a few hundred KiB each).
+CACHED_NOISE_LEVELS = 128
+
+
+class FlatTailOperators(NamedTuple):
+    """What the z-step needs at one noise variance.
+
+    The scoring arrays index components in ``order`` (sorted by the number
+    of directions kept, so the scoring kernel's inner loops have few
+    distinct trip counts); ``gains`` index them as the prior does.
+    """
+
+    projector: np.ndarray   # (d, sum_k r_k + K): scaled leading directions, then the means
+    starts: np.ndarray      # (K+1,) column ranges of the components in ``projector``
+    offsets: np.ndarray     # (sum_k r_k,) the means' coordinates on those columns
+    mean_column: int        # first column of the means
+    mean_sq: np.ndarray     # (K,) ||mu_k||^2
+    inv_tail: np.ndarray    # (K,) 1 / (t_k + s2)
+    log_consts: np.ndarray  # (K,) log w_k - log det(S_k + s2 I) / 2, flat-tail
+    order: np.ndarray       # (K,) prior index of the k-th scored component
+    gains: np.ndarray       # (K, d-1) s_kj / (s_kj + s2)
+
+    def scoring(self):
+        return (self.starts, self.offsets, self.mean_column, self.mean_sq, self.inv_tail,
+                self.log_consts)
 
 
 class FlatTailDenoiser:
@@ -30,27 +64,25 @@ class FlatTailDenoiser:
         self.patch_size = prior.patch_size
         self.tail_ratio = float(tail_ratio)
         self.chunk_size = int(chunk_size)
-        self._cache = {}
+        self._cache = OrderedDict()
+        self._arrays = {}
+        self._pool = None
 
     def operators(self, noise_var, dtype):
-        """Projection matrix and per-component constants at one noise variance, cached.
-
-        Components are ordered by the number of directions they keep, so the
-        scoring kernel's inner loops run with few distinct trip counts (its
-        branches stay predictable); ``order`` maps back to the prior's indices.
-        """
+        """:class:`FlatTailOperators` at one noise variance (least recently used cache)."""
         key = (float(noise_var), np.dtype(dtype).str)
         if key in self._cache:
+            self._cache.move_to_end(key)
             return self._cache[key]
         values, bases, mean_proj = self.prior._eigen()  # ascending eigenvalues
         keeps = values > self.tail_ratio * noise_var
         keeps[:, -1] = True  # at least the leading direction
         keeps[:, 0] = False  # and a non-empty tail
         order = np.argsort(keeps.sum(axis=1), kind="stable")
-        values, bases, mean_proj, keeps = values[order], bases[order], mean_proj[order], keeps[order]
-        means, weights = self.prior.means_[order], self.prior.weights_[order]
+        means = self.prior.means_[order]
         columns, offsets, starts, inv_tail, log_consts = [], [], [0], [], []
-        for k, keep in enumerate(keeps):
+        for k in order:
+            keep = keeps[k]
             tail = values[k][~keep]
             t = tail.mean()
             scale = np.sqrt(np.maximum(1.0 / (t + noise_var) - 1.0 / (values[k][keep] + noise_var), 0.0))
@@ -58,62 +90,73 @@ class FlatTailDenoiser:
             offsets.append(mean_proj[k][keep] * scale)
             starts.append(starts[-1] + int(keep.sum()))
             inv_tail.append(1.0 / (t + noise_var))
-            log_consts.append(np.log(weights[k])
+            log_consts.append(np.log(self.prior.weights_[k])
                               - 0.5 * (np.log(values[k][keep] + noise_var).sum()
                                        + tail.size * np.log(t + noise_var)))
-        projector = np.concatenate(columns + [means.T], axis=1)
-        gains = values / (values + noise_var)
-        filters = np.einsum("kdj,kj,kej->kde", bases, gains, bases)
-        filter_offsets = means - np.einsum("kd,kde->ke", means, filters)
-        ops = (np.ascontiguousarray(projector, dtype=dtype), np.asarray(starts, np.int64),
-               np.concatenate(offsets).astype(dtype), starts[-1],
-               np.einsum("kd,kd->k", means, means).astype(dtype), np.asarray(inv_tail, dtype),
-               np.asarray(log_consts, dtype), np.ascontiguousarray(filters, dtype),
-               np.ascontiguousarray(filter_offsets, dtype), order)
+        ops = FlatTailOperators(
+            projector=np.ascontiguousarray(np.concatenate(columns + [means.T], axis=1), dtype=dtype),
+            starts=np.asarray(starts, np.int64), offsets=np.concatenate(offsets).astype(dtype),
+            mean_column=starts[-1], mean_sq=np.einsum("kd,kd->k", means, means).astype(dtype),
+            inv_tail=np.asarray(inv_tail, dtype), log_consts=np.asarray(log_consts, dtype),
+            order=order, gains=(values / (values + noise_var)).astype(dtype))
         self._cache[key] = ops
+        if len(self._cache) > CACHED_NOISE_LEVELS:
+            self._cache.popitem(last=False)
         return ops
 
     def mean_rank(self, noise_var):
         """Average number of eigen-directions kept per component."""
-        starts = self.operators(noise_var, np.float32)[1]
+        starts = self.operators(noise_var, np.float32).starts
         return float(starts[-1]) / (len(starts) - 1)
 
     def labels(self, patches, noise_var):
         """Index of the chosen component per patch, ``(n, d) -> (n,)``."""
         patches = np.ascontiguousarray(patches)
+        ops = self.operators(noise_var, patches.dtype)
         with threadpool_limits(1, user_api="blas"):
-            sorted_labels = self._sorted_labels(patches, noise_var)
-        return self.operators(noise_var, patches.dtype)[-1][sorted_labels]
+            return ops.order[self._sorted_labels(patches, ops)]
 
     def denoise(self, patches, noise_var):
         """Approximate-MAP patches, ``(n, d) -> (n, d)``; float32 in, float32 out."""
         patches = np.ascontiguousarray(patches)
-        filters, filter_offsets = self.operators(noise_var, patches.dtype)[7:9]
+        ops = self.operators(noise_var, patches.dtype)
+        bases, mean_proj, means = self._component_arrays(patches.dtype)
         out = np.empty_like(patches)
         with threadpool_limits(1, user_api="blas"):
-            labels = self._sorted_labels(patches, noise_var)
-            order = np.argsort(labels, kind="stable")
-            bounds = np.searchsorted(labels[order], np.arange(len(filters) + 1))
+            labels = ops.order[self._sorted_labels(patches, ops)]
+            by_label = np.argsort(labels, kind="stable")
+            bounds = np.searchsorted(labels[by_label], np.arange(len(means) + 1))
 
             def filter_components(components):
                 for k in components:
-                    rows = order[bounds[k]:bounds[k + 1]]
-                    out[rows] = patches[rows] @ filters[k] + filter_offsets[k]
+                    rows = by_label[bounds[k]:bounds[k + 1]]
+                    coefficients = (patches[rows] @ bases[k] - mean_proj[k]) * ops.gains[k]
+                    out[rows] = coefficients @ bases[k].T + means[k]
 
             used = np.flatnonzero(np.diff(bounds))
-            self._map(filter_components, [used[i::self._workers()] for i in range(self._workers())])
+            workers = self._workers()
+            self._map(filter_components, [used[i::workers] for i in range(workers)])
         out += patches.mean(axis=1, keepdims=True)
         return out
 
-    def _sorted_labels(self, patches, noise_var):
-        """Chosen components (indexed in :meth:`operators`' order), scored in blocks of
-        ``chunk_size`` rows, small enough that the projections stay in cache."""
-        projector, *scoring = self.operators(noise_var, patches.dtype)[:7]
+    def _component_arrays(self, dtype):
+        """``(V_k (K, d, d-1), V_k^T mu_k (K, d-1), mu_k (K, d))`` in ``dtype``."""
+        key = np.dtype(dtype).str
+        if key not in self._arrays:
+            _, bases, mean_proj = self.prior._eigen()
+            self._arrays[key] = tuple(np.ascontiguousarray(a, dtype=dtype)
+                                      for a in (bases, mean_proj, self.prior.means_))
+        return self._arrays[key]
+
+    def _sorted_labels(self, patches, ops):
+        """Chosen components (indexed in ``ops.order``), scored in blocks of ``chunk_size``
+        rows, small enough that the projections stay in cache."""
         labels = np.empty(patches.shape[0], dtype=np.int64)
+        scoring = ops.scoring()
 
         def score(start):
             block = patches[start:start + self.chunk_size]
-            flat_tail_labels(block, block @ projector, *scoring,
+            flat_tail_labels(block, block @ ops.projector, *scoring,
                              labels[start:start + block.shape[0]])
 
         self._map(score, range(0, patches.shape[0], self.chunk_size))
@@ -124,8 +167,9 @@ class FlatTailDenoiser:
         return numba.get_num_threads()
 
     def _map(self, function, items):
-        """Run ``function`` on every item on a pool of numba's thread count (the BLAS
-        calls in it single-threaded: one pool, no oversubscription)."""
-        with ThreadPoolExecutor(self._workers()) as pool:
-            for _ in pool.map(function, items):
-                pass
+        """Run ``function`` on every item on a pool of numba's thread count, kept for the
+        denoiser's lifetime."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._workers(), thread_name_prefix="flat-tail")
+        for _ in self._pool.map(function, items):
+            pass

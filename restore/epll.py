@@ -25,6 +25,7 @@ import numpy as np
 
 from restore._patches import accumulate_patches, extract_patches, full_grid, patch_counts
 from restore._progress import Progress
+from restore._stopwatch import NoStopwatch
 from restore.operators import Identity
 
 PATCHES_PER_CHUNK = 1 << 16
@@ -145,7 +146,7 @@ def random_subgrid(shape, p, stride, rng):
     return tuple(grid)
 
 
-def patch_zstep_sum(image, prior, noise_var, grid=None):
+def patch_zstep_sum(image, prior, noise_var, grid=None, stopwatch=NoStopwatch()):
     """``sum_i P_i^T z_i`` with ``z_i = prior.denoise(P_i x, noise_var)`` over a patch grid
     (default: every patch), streamed in bands of rows."""
     p = prior.patch_size
@@ -154,18 +155,23 @@ def patch_zstep_sum(image, prior, noise_var, grid=None):
     total = np.zeros_like(image)
     for start in range(0, len(rows), band):
         band_rows = rows[start:start + band]
-        patches = extract_patches(image, p, band_rows, cols)
-        accumulate_patches(total, prior.denoise(patches, noise_var), p, band_rows, cols)
+        with stopwatch.stage("extract"):
+            patches = extract_patches(image, p, band_rows, cols)
+        with stopwatch.stage("z-step"):
+            denoised = prior.denoise(patches, noise_var)
+        with stopwatch.stage("accumulate"):
+            accumulate_patches(total, denoised, p, band_rows, cols)
     return total
 
 
-def patch_average(image, prior, noise_var, grid=None):
+def patch_average(image, prior, noise_var, grid=None, stopwatch=NoStopwatch()):
     """Average of the denoised patches covering each pixel,
     ``sum_i P_i^T z_i / sum_i P_i^T 1`` over a patch grid (default: every patch)."""
     p = prior.patch_size
     rows, cols = full_grid(image.shape, p) if grid is None else grid
-    return patch_zstep_sum(image, prior, noise_var, (rows, cols)) / patch_counts(
-        image.shape, p, rows, cols, dtype=image.dtype)
+    total = patch_zstep_sum(image, prior, noise_var, (rows, cols), stopwatch)
+    with stopwatch.stage("accumulate"):
+        return total / patch_counts(image.shape, p, rows, cols, dtype=image.dtype)
 
 
 def denoise_x_step(y, z_sum, counts, lam, beta):
@@ -174,7 +180,8 @@ def denoise_x_step(y, z_sum, counts, lam, beta):
 
 
 def epll_restore(observed, operator, sigma, prior, *, schedule, init=None, rng=None,
-                 exact=True, fast=FastSettings(), progress=False, clip=True):
+                 exact=True, fast=FastSettings(), progress=False, clip=True,
+                 stopwatch=NoStopwatch()):
     """Restore a 2-D image from ``y = A x + n`` with EPLL.
 
     Parameters
@@ -202,6 +209,8 @@ def epll_restore(observed, operator, sigma, prior, *, schedule, init=None, rng=N
         Progress bar on stderr.
     clip : bool
         Clip the result to [0, 1].
+    stopwatch : restore._stopwatch.Stopwatch, optional
+        Collects the seconds spent per stage (extract, z-step, accumulate, x-step).
 
     Returns
     -------
@@ -226,16 +235,19 @@ def epll_restore(observed, operator, sigma, prior, *, schedule, init=None, rng=N
     with Progress(len(betas), "EPLL", enabled=progress) as bar:
         for beta in betas:
             grid = None if exact else random_subgrid(y.shape, p, fast.stride, rng)
-            z_sum = coverage * patch_average(x, zstep, 1.0 / beta, grid)
-            x = operator.x_step(y, z_sum, coverage, lam, beta, x0=x, tol=tolerance)
-            x = np.ascontiguousarray(x, dtype=np.float32)
+            z_sum = coverage * patch_average(x, zstep, 1.0 / beta, grid, stopwatch)
+            with stopwatch.stage("x-step"):
+                x = operator.x_step(y, z_sum, coverage, lam, beta, x0=x, tol=tolerance)
+                x = np.ascontiguousarray(x, dtype=np.float32)
             bar.update()
     return np.clip(x, 0.0, 1.0) if clip else x
 
 
 def epll_denoise(noisy, sigma, prior, *, schedule=DENOISE_SCHEDULE, rng=None,
-                 exact=True, fast=FastSettings(), progress=False, clip=True):
+                 exact=True, fast=FastSettings(), progress=False, clip=True,
+                 stopwatch=NoStopwatch()):
     """Denoise a 2-D image with EPLL: :func:`epll_restore` with ``A = I``, starting at
     ``x = y``. ``sigma`` on the image's intensity scale; returns float32."""
     return epll_restore(noisy, Identity(), sigma, prior, schedule=schedule, rng=rng,
-                        exact=exact, fast=fast, progress=progress, clip=clip)
+                        exact=exact, fast=fast, progress=progress, clip=clip,
+                        stopwatch=stopwatch)

@@ -136,3 +136,26 @@ def test_warm_start_continues_from_the_fitted_parameters():
     prior.warm_start = True
     prior.fit(patches)
     assert prior.lower_bounds_[0] >= first_run_end - 1e-9
+
+
+def test_flat_tail_denoiser_without_a_tail_is_the_exact_z_step():
+    """tail_ratio=0 flattens only the smallest eigenvalue (a tail of one): no approximation."""
+    from priors.gmm_fast import FlatTailDenoiser
+
+    prior = GaussianMixturePrior(4, 3, rng=0, max_iter=30).fit(synthetic_patches()[0])
+    patches = synthetic_patches(n=700, seed=1)[0].astype(np.float32)
+    exact, labels = prior.denoise(patches, 0.01, return_labels=True)
+    fast = FlatTailDenoiser(prior, tail_ratio=0.0, chunk_size=64)
+    np.testing.assert_array_equal(fast.labels(patches, 0.01), labels)
+    np.testing.assert_allclose(fast.denoise(patches, 0.01), exact, atol=1e-5)
+
+
+def test_flat_tail_denoiser_approximates_the_exact_z_step():
+    from priors.gmm_fast import FlatTailDenoiser
+
+    prior = GaussianMixturePrior(4, 3, rng=0, max_iter=30).fit(synthetic_patches()[0])
+    patches = synthetic_patches(n=700, seed=1)[0].astype(np.float32)
+    exact = prior.denoise(patches, 0.01)
+    approx = FlatTailDenoiser(prior, tail_ratio=1.0).denoise(patches, 0.01)
+    assert approx.dtype == np.float32
+    assert np.mean((approx - exact) ** 2) < 0.01 * np.mean((patches - exact) ** 2)

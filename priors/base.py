@@ -27,3 +27,22 @@ class PatchPrior(ABC):
         """An object with ``patch_size`` and an approximate, faster ``denoise``;
         by default the prior itself (no approximation)."""
         return self
+
+
+class ImagePrior(ABC):
+    """A prior over whole images: the same two names as :class:`PatchPrior`, on images.
+
+    ``denoise(image, noise_var)`` maps an ``(H, W)`` or ``(H, W, C)`` image
+    with white Gaussian noise of variance ``noise_var`` to an estimate of the
+    same shape; :func:`restore.image_hqs.hqs_restore` uses it as the z-step
+    of half-quadratic splitting over whole images. ``log_prob`` is the log
+    density of whole images, where the prior defines one.
+    """
+
+    @abstractmethod
+    def log_prob(self, image):
+        """Log density of an image, or a clear error where the prior defines none."""
+
+    @abstractmethod
+    def denoise(self, image, noise_var):
+        """Estimate the clean image from one with noise of variance ``noise_var``."""

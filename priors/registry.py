@@ -4,15 +4,17 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from priors.base import PatchPrior
+from priors.base import ImagePrior, PatchPrior
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: Priors built afresh for every image (nothing to train): Deep Image Prior.
+_UNTRAINED = ("dip",)
 _PRETRAINED = {"gmm": DATA_DIR / "gmm_8x8_200.npz"}
 
 
 def available_priors():
     """Names accepted by ``prior=`` and ``--prior``."""
-    return sorted(_PRETRAINED)
+    return sorted([*_PRETRAINED, *_UNTRAINED])
 
 
 @lru_cache(maxsize=None)
@@ -28,9 +30,13 @@ def _load(name):
 
 
 def get_prior(prior):
-    """A :class:`PatchPrior` from a registered name or a prior object."""
-    if isinstance(prior, PatchPrior):
+    """A :class:`PatchPrior` (or a whole-image :class:`ImagePrior`, for ``"dip"``) from a
+    registered name or a prior object."""
+    if isinstance(prior, (PatchPrior, ImagePrior)):
         return prior
+    if isinstance(prior, str) and prior == "dip":
+        from priors.dip import DeepImagePrior
+        return DeepImagePrior()
     if isinstance(prior, str) and prior in _PRETRAINED:
         return _load(prior)
     raise ValueError(f"unknown prior {prior!r}; choose one of {available_priors()} "

@@ -6,6 +6,11 @@ colour space (where white noise stays white with the same sigma, and a blur
 or a mask shared by the channels acts on every plane alike), then hands the
 plane to :func:`restore.epll.epll_restore` with the task's operator,
 schedule and starting point.
+
+``prior="dip"`` (or a :class:`priors.dip.DeepImagePrior`) takes another path:
+Deep Image Prior restores the whole image, colour channels together, through
+the same operator (:mod:`restore.image_restore`); ``exact`` and ``tile_size``
+do not apply to it, ``rng`` seeds its network and input noise.
 """
 from __future__ import annotations
 
@@ -59,7 +64,8 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
         "sigma 25"). ``None`` estimates it (see :func:`estimate_sigma`) and
         logs the estimate on the ``restore`` logger.
     prior : str or PatchPrior
-        A registered prior name (``"gmm"``) or a prior object.
+        A registered prior name (``"gmm"``; ``"dip"``: Deep Image Prior on the whole
+        image) or a prior object.
     channel_axis : int, optional
         Axis of the colour channels; ``None`` means a grey image. RGB images
         are denoised per channel in an orthonormal opponent colour space,
@@ -122,7 +128,8 @@ def deblur(image, kernel, sigma, *, prior="gmm", boundary="reflect", channel_axi
         Noise standard deviation on the [0, 1] scale (2.55/255 = 0.01 for
         "1% noise").
     prior : str or PatchPrior
-        A registered prior name (``"gmm"``) or a prior object.
+        A registered prior name (``"gmm"``; ``"dip"``: Deep Image Prior on the whole
+        image) or a prior object.
     boundary : {"reflect", "circular"}
         How the blur treats the image's borders. ``"reflect"`` (default,
         for photographs): the scene is taken to continue as its mirror
@@ -269,10 +276,17 @@ def _restore_planes(image, channel_axis, operator, sigma, prior, *, schedule, in
 
     ``initialise(plane) -> start`` gives the starting point (``None``: the plane itself).
     """
+    from priors.base import ImagePrior
     from priors.registry import get_prior
     from restore.epll import epll_restore
 
     patch_prior = get_prior(prior)
+    if isinstance(patch_prior, ImagePrior):  # Deep Image Prior: whole images, all channels
+        from restore.image_restore import restore_with_image_prior
+        restored = restore_with_image_prior(to_channels_last(image, channel_axis), operator,
+                                            sigma, patch_prior, initialise=initialise, rng=rng,
+                                            progress=progress)
+        return from_channels_last(restored, channel_axis, image.ndim)
     channels_last = to_channels_last(image, channel_axis)
 
     def run(plane, clip):

@@ -171,6 +171,12 @@ def _build_parser():
                        help="fast EPLL: random patch grids, flat-tail spectra (default)")
     parser.add_argument("--seed", type=_non_negative_int, metavar="N", default=0,
                         help="seed for the random patch grids of the fast path (default: 0)")
+    parser.add_argument("--iterations", type=_positive_int, metavar="N",
+                        help="--prior dip: most Adam steps (default: by task, stopping early "
+                             "once the fit reaches the noise level)")
+    parser.add_argument("--device", choices=("cpu", "cuda"),
+                        help="--prior dip: where the network runs (default: cuda when "
+                             "available, else cpu)")
     _add_verbosity(parser)
     parser.add_argument("--version", action="version", version=f"restore {restore.__version__}")
     return parser
@@ -253,7 +259,7 @@ def _run_restore(args):
         image, info = read_image(input_path)
         reference = None if args.reference is None else _read_reference(args.reference, image)
         channel_axis = -1 if image.ndim == 3 else None
-        options = dict(prior=args.prior, channel_axis=channel_axis, rng=args.seed,
+        options = dict(prior=_prior(args), channel_axis=channel_axis, rng=args.seed,
                        exact=args.exact, progress=sys.stderr.isatty() and not args.quiet)
         start = time.perf_counter()
         if args.task == "inpaint":
@@ -294,6 +300,18 @@ def _check_task_options(args):
         raise UsageError(f"--mask and --invert-mask are for --task inpaint, not --task {args.task}")
     if args.invert_mask and args.mask is None:
         raise UsageError("--invert-mask needs --mask")
+    if args.prior != "dip" and (args.iterations is not None or args.device is not None):
+        raise UsageError(f"--iterations and --device are for --prior dip, not --prior "
+                         f"{args.prior}")
+
+
+def _prior(args):
+    """The prior to restore with: its name, or for ``dip`` a DeepImagePrior with the options."""
+    if args.prior != "dip":
+        return args.prior
+    from priors.dip import DeepImagePrior
+
+    return DeepImagePrior(iterations=args.iterations, device=args.device)
 
 
 def _parse_kernel(spec):

@@ -1,0 +1,305 @@
+"""Deep Image Prior on BSD68 crops: denoising at sigma 25 and 50 % inpainting, peers in the same run.
+
+Usage::
+
+    python -m benchmarks.dip --data ../shared/data/bsd68 --train ../shared/data/train400 \\
+        [--limit 8] [--crop 128] [--tasks denoise inpaint] \\
+        [--methods dip-direct tv biharmonic] [--width 128] [--iterations N] \\
+        [--device cpu] [--threads 1] [--out benchmarks/results] [--markdown BENCHMARKS.md]
+
+Degradations as in :mod:`benchmarks.bsds` (noise drawn for the full image,
+then the centre crop) and :mod:`benchmarks.inpaint` (``random50`` masks from
+``default_rng([seed, index, 50])``, no noise). Methods:
+
+``dip-direct``
+    ``restore.denoise`` / ``restore.inpaint`` with a
+    :class:`priors.dip.DeepImagePrior` in mode ``"direct"`` (fit
+    ``||A f(z) - y||^2``), hourglass of ``--width`` channels (the paper's
+    other settings), the task's iterations and early stop.
+``dip-hqs``
+    The same network as the z-step of whole-image HQS (mode ``"hqs"``).
+``tv``
+    ``skimage.restoration.denoise_tv_chambolle`` with the weight that
+    maximises the mean PSNR on ``--tv-images`` Train400 crops (same crop
+    size, sigma 25; never BSD68), chosen at the start of the run.
+``biharmonic``
+    ``skimage.restoration.inpaint_biharmonic``.
+
+Records per DIP call the Adam steps run (the early stop) and seconds per
+step; writes ``<out>/<dataset>_dip[_<tag>].json`` (rewritten after every
+image) and a markdown section (key ``<dataset>-dip[-<tag>]``).
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import statistics
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.bsds import load_dataset, noisy_pair, score
+from benchmarks.common import machine_info, update_markdown_file, utc_now, write_json_atomic
+from benchmarks.inpaint import degrader as inpaint_degrader
+from benchmarks.tasks import (Degraded, machine_sentence, render_table, run_cases, summarise,
+                              task_method)
+
+SIGMA255 = 25
+TV_WEIGHTS = (0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12, 0.14, 0.16)
+GROUPS = {"denoise": f"denoise σ={SIGMA255}", "inpaint": "50% missing at random"}
+TASK_METHODS = {"denoise": ("dip-direct", "dip-hqs", "tv"),
+                "inpaint": ("dip-direct", "dip-hqs", "biharmonic")}
+
+
+def tune_tv_weight(folder, n_images, crop, seed):
+    """The TV weight of :data:`TV_WEIGHTS` with the best mean PSNR on training crops.
+
+    Returns
+    -------
+    weight : float
+    table : dict
+        weight -> mean PSNR.
+    """
+    from skimage.restoration import denoise_tv_chambolle
+
+    if "bsd68" in str(folder).lower():
+        raise ValueError("tune the TV weight on training images (Train400), never on BSD68")
+    images, _ = load_dataset(folder, n_images)
+    pairs = [noisy_pair(image, SIGMA255, seed, crop) for image in images]
+    table = {w: float(np.mean([score(clean, denoise_tv_chambolle(noisy, weight=w))[0]
+                               for clean, noisy in pairs])) for w in TV_WEIGHTS}
+    return max(table, key=table.get), table
+
+
+class DipRunner:
+    """``run(observed, *, rng, sigma=None, known=None)`` through the public library,
+    recording the Adam steps and seconds of every call."""
+
+    def __init__(self, mode, width, iterations, device):
+        from priors.dip import DeepImagePrior, Hourglass
+
+        self.prior = DeepImagePrior(Hourglass(channels_down=width, channels_up=width),
+                                    iterations=iterations, mode=mode, device=device)
+        self.calls = []
+
+    def __call__(self, observed, *, rng, sigma=None, known=None):
+        import time
+
+        import restore
+
+        seed = int(rng.integers(2**31))
+        start = time.perf_counter()
+        if known is None:
+            out = restore.denoise(observed, sigma, prior=self.prior, rng=seed)
+        else:
+            out = restore.inpaint(observed, known, prior=self.prior, rng=seed)
+        self.calls.append({"iterations": self.prior.n_iter_,
+                           "seconds": time.perf_counter() - start})
+        return out
+
+
+def denoise_degrader(seed, crop):
+    def degrade(image):
+        clean, noisy = noisy_pair(image, SIGMA255, seed, crop)
+        return [Degraded(GROUPS["denoise"], np.ascontiguousarray(clean),
+                         np.ascontiguousarray(noisy), params={"sigma": SIGMA255 / 255},
+                         fields={"group": GROUPS["denoise"], "task": "denoise"})]
+    return degrade
+
+
+def _run_tv(weight):
+    def run(noisy, *, rng, sigma):
+        from skimage.restoration import denoise_tv_chambolle
+
+        return denoise_tv_chambolle(noisy, weight=weight)
+    return run
+
+
+def _run_biharmonic(damaged, *, rng, known):
+    from skimage.restoration import inpaint_biharmonic
+
+    return inpaint_biharmonic(damaged, ~known)
+
+
+def dip_statistics(rows, runners):
+    """Per (task, DIP method): mean/max Adam steps, median seconds per step and per image."""
+    stats = []
+    for task in GROUPS:
+        for name in runners:
+            chosen = [r for r in rows if r["task"] == task and r["method"] == name]
+            if not chosen:
+                continue
+            stats.append({
+                "task": task, "method": name, "n": len(chosen),
+                "iterations_mean": statistics.fmean(r["iterations"] for r in chosen),
+                "iterations_max": max(r["iterations"] for r in chosen),
+                "seconds_per_iteration_median": statistics.median(
+                    r["seconds"] / r["iterations"] for r in chosen),
+                "seconds_per_image_median": statistics.median(r["seconds"] for r in chosen)})
+    return stats
+
+
+def render_section(result, methods):
+    settings = result["settings"]
+    by = {(s["group"], s["method"]): s for s in result["summaries"]}
+    default = settings["default_method"]
+    title = f"## {settings['dataset'].upper()} Deep Image Prior (denoising σ={SIGMA255}, " \
+            "50% inpainting)" + (f" ({settings['tag']})" if settings["tag"] else "")
+    lines = [
+        title, "",
+        f"Command: `{settings['command']}`  ",
+        f"Date: {settings['started'][:10]} (UTC). Machine: {machine_sentence(settings['machine'])}"
+        f"; torch {settings['torch']} on {settings['device']}, {settings['threads']} thread(s).",
+        "",
+        f"**Partial run**: first {settings['n_images']} of {settings['n_images_in_folder']} "
+        f"images, centre crop {settings['crop']}x{settings['crop']}"
+        if settings["crop"] else f"First {settings['n_images']} images, whole.",
+        f"DIP network: hourglass depth 5, {settings['width']} down / {settings['width']} up / "
+        "4 skip channels, 32 input channels (the paper's width is 128); Adam lr 0.01, input "
+        f"perturbation 1/30, moving average 0.99; at most {settings['iterations']} steps, "
+        "denoising stops when the average fits the noisy image to within sigma^2.",
+    ]
+    if settings.get("tv_weight") is not None:
+        lines.append(f"TV weight {settings['tv_weight']} chosen on {settings['tv_images']} "
+                     f"Train400 crops (grid {list(TV_WEIGHTS)}; never on BSD68).")
+    lines.append("")
+    for task in settings["tasks"]:
+        present = [m for m in methods if (GROUPS[task], m.name) in by]
+        lines += [render_table(result["summaries"], [GROUPS[task]], present, "task"), ""]
+    if result.get("dip_statistics"):
+        lines += ["| task | method | n | Adam steps mean / max | s/step (median) | "
+                  "s/image (median) |", "|---|---|---|---|---|---|"]
+        lines += [f"| {s['task']} | {s['method']} | {s['n']} | {s['iterations_mean']:.0f} / "
+                  f"{s['iterations_max']} | {s['seconds_per_iteration_median']:.3f} | "
+                  f"{s['seconds_per_image_median']:.1f} |" for s in result["dip_statistics"]]
+        lines.append("")
+    for task, peer in (("denoise", "tv"), ("inpaint", "biharmonic")):
+        ours, theirs = by.get((GROUPS[task], default)), by.get((GROUPS[task], peer))
+        if ours and theirs:
+            lines.append(f"{GROUPS[task]}: {default} − {peer} = "
+                         f"{ours['psnr_mean'] - theirs['psnr_mean']:+.2f} dB (mean PSNR).  ")
+    other = "dip-hqs" if default == "dip-direct" else "dip-direct"
+    for task in settings["tasks"]:
+        ours, alt = by.get((GROUPS[task], default)), by.get((GROUPS[task], other))
+        if ours and alt:
+            lines.append(f"{GROUPS[task]}: {default} − {other} = "
+                         f"{ours['psnr_mean'] - alt['psnr_mean']:+.2f} dB.  ")
+    lines += ["", "PSNR (dB) / SSIM of the estimate clipped to [0, 1] (`data_range=1`); "
+              "s/image: median wall-clock seconds of the call, on a machine shared with other "
+              "jobs (niced), so an upper bound.",
+              f"Raw results: `{settings['json']}`."]
+    if not result.get("complete", True):
+        lines.append("**Incomplete**: the run stopped before the last image.")
+    return "\n".join(lines)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.dip",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, type=Path, help="folder of grey test PNGs")
+    parser.add_argument("--train", type=Path, default=Path("../shared/data/train400"),
+                        help="training images for the TV weight (never BSD68)")
+    parser.add_argument("--tv-images", type=int, default=16)
+    parser.add_argument("--limit", type=int, default=8)
+    parser.add_argument("--crop", type=int, default=128)
+    parser.add_argument("--tasks", nargs="+", choices=list(GROUPS), default=list(GROUPS))
+    parser.add_argument("--methods", nargs="+",
+                        choices=["dip-direct", "dip-hqs", "tv", "biharmonic"],
+                        default=["dip-direct", "tv", "biharmonic"])
+    parser.add_argument("--width", type=int, default=128,
+                        help="channels of the hourglass (the paper's 128 by default)")
+    parser.add_argument("--iterations", type=int, help="most Adam steps (default: by task)")
+    parser.add_argument("--device", choices=("cpu", "cuda"))
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--tag", help="suffix of the JSON name and markdown key")
+    parser.add_argument("--markdown", type=Path, help="markdown file to update (BENCHMARKS.md)")
+    return parser
+
+
+def main(argv=None):
+    import torch
+
+    from priors.dip import DEFAULT_ITERATIONS, DeepImagePrior, resolve_device
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    images, n_available = load_dataset(args.data, args.limit)
+    dataset = args.data.resolve().name
+    tag = args.tag or ""
+    json_path = args.out / f"{dataset}_dip{'_' + tag if tag else ''}.json"
+    default_mode = DeepImagePrior().mode
+    settings = {
+        "dataset": dataset, "n_images": len(images), "n_images_in_folder": n_available,
+        "crop": args.crop, "tasks": args.tasks, "methods": args.methods, "seed": args.seed,
+        "width": args.width, "device": device, "threads": torch.get_num_threads(),
+        "torch": torch.__version__, "default_method": f"dip-{default_mode}",
+        "iterations": args.iterations or {t: DEFAULT_ITERATIONS[t] for t in args.tasks},
+        "tag": tag, "command": "python -m benchmarks.dip " + shlex.join(argv),
+        "json": str(json_path), "started": utc_now(), "machine": machine_info(),
+        "tv_weight": None, "tv_images": args.tv_images,
+    }
+    if "tv" in args.methods and "denoise" in args.tasks:
+        settings["tv_weight"], settings["tv_table"] = tune_tv_weight(
+            args.train, args.tv_images, args.crop, args.seed)
+        print(f"TV weight {settings['tv_weight']} (Train400 PSNR {settings['tv_table']})",
+              file=sys.stderr)
+    runners = {name: DipRunner(name.split("-")[1], args.width, args.iterations, device)
+               for name in args.methods if name.startswith("dip")}
+    for runner in runners.values():  # warm-up: first torch calls, untimed
+        warm = images[0].clean[:32, :32]
+        runner(warm, rng=np.random.default_rng(0), sigma=0.1)
+        runner.calls.clear()
+    registry = {name: task_method(name, f"DIP {name[4:]}"
+                                  + (" (default)" if name == settings["default_method"] else ""),
+                                  runner) for name, runner in runners.items()}
+    if settings["tv_weight"] is not None:
+        registry["tv"] = task_method("tv", f"TV (skimage, weight {settings['tv_weight']})",
+                                     _run_tv(settings["tv_weight"]))
+    registry["biharmonic"] = task_method("biharmonic", "biharmonic (skimage)", _run_biharmonic)
+    result = {"settings": settings, "rows": [], "summaries": [], "complete": False}
+    all_methods = []
+    for task in args.tasks:
+        methods = [registry[m] for m in TASK_METHODS[task] if m in args.methods]
+        all_methods += [m for m in methods if m not in all_methods]
+        degrade = denoise_degrader(args.seed, args.crop) if task == "denoise" else \
+            _tagged(inpaint_degrader(["random50"], args.seed, args.crop), "inpaint")
+        done = run_cases(images, degrade, methods, settings=settings, seed=args.seed)
+        for name, runner in runners.items():  # attach steps and seconds, in call order
+            rows = [r for r in done["rows"] if r["method"] == name]
+            for row, call in zip(rows, runner.calls):
+                row.update(iterations=call["iterations"],
+                           seconds_per_iteration=call["seconds"] / call["iterations"])
+            runner.calls.clear()
+        result["rows"] += done["rows"]
+        result["summaries"] = summarise(result["rows"])
+        result["dip_statistics"] = dip_statistics(result["rows"], runners)
+        write_json_atomic(json_path, result)
+    result["complete"] = True
+    result["finished"] = utc_now()
+    write_json_atomic(json_path, result)
+    section = render_section(result, all_methods)
+    print(section)
+    if args.markdown is not None:
+        key = f"{dataset}-dip" + (f"-{tag}" if tag else "")
+        update_markdown_file(args.markdown, key, section)
+        print(f"updated section {key!r} of {args.markdown}", file=sys.stderr)
+    print(f"wrote {json_path}", file=sys.stderr)
+    return 0
+
+
+def _tagged(degrade, task):
+    """Add ``task`` to the fields of every case ``degrade`` makes."""
+    def wrapped(image):
+        return [Degraded(c.condition, c.clean, c.observed, c.params,
+                         {**c.fields, "task": task}) for c in degrade(image)]
+    return wrapped
+
+
+if __name__ == "__main__":
+    sys.exit(main())

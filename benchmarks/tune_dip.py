@@ -1,0 +1,138 @@
+"""Choose Deep Image Prior's iteration counts and early stop on training images (never BSD68).
+
+Usage::
+
+    python -m benchmarks.tune_dip --data ../shared/data/train400 --images 6 --crop 128 \\
+        --widths 16 32 128 --iterations 2000 3000 [--device cuda] [--out FILE]
+
+For every network width (``channels_down = channels_up``; depth 5, skip 4,
+32 input channels as in the paper) and every training crop, DIP runs all
+its iterations on denoising at sigma 25 and on inpainting with 50 % of the
+pixels missing (the benchmark's degradations, seeds as there), recording
+every ``--every`` steps the PSNR of the moving average and its discrepancy
+``mean((A x - y)^2)``. The summary gives, per width, the mean PSNR at each
+recorded step (inpainting: the cap to choose) and, for denoising, what the
+discrepancy stop ``mean((A x - y)^2) <= tau sigma^2`` would give for a grid
+of ``tau`` (stopping step and PSNR).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.bsds import load_dataset, noisy_pair, score
+from benchmarks.common import centre_crop, machine_info, utc_now, write_json_atomic
+from benchmarks.inpaint import make_mask
+
+SIGMA255 = 25
+TAUS = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2)
+
+
+def run_curve(prior, observed, operator, sigma, clean, iterations, every):
+    """PSNR and discrepancy of the moving average every ``every`` steps of one full fit."""
+    steps, psnrs, residuals = [], [], []
+
+    def record(step, average, residual):
+        if step % every == 0:
+            steps.append(step)
+            psnrs.append(score(clean, average)[0])
+            residuals.append(residual)
+
+    start = time.perf_counter()
+    prior.fit(observed, operator, sigma, iterations=iterations, callback=record)
+    return {"steps": steps, "psnr": psnrs, "residual": residuals,
+            "seconds": time.perf_counter() - start}
+
+
+def discrepancy_stop(curve, sigma, tau, min_iterations):
+    """(step, PSNR) where the rule ``residual <= tau sigma^2`` stops, or the last recorded."""
+    for step, psnr, residual in zip(curve["steps"], curve["psnr"], curve["residual"]):
+        if step >= min_iterations and residual <= tau * sigma**2:
+            return step, psnr
+    return curve["steps"][-1], curve["psnr"][-1]
+
+
+def summarise(runs, sigma, min_iterations):
+    """Per width and task: mean PSNR per recorded step; denoising: the stop for each tau."""
+    summary = {}
+    for width, by_task in runs.items():
+        summary[width] = {}
+        for task, curves in by_task.items():
+            steps = curves[0]["steps"]
+            mean_psnr = np.mean([c["psnr"] for c in curves], axis=0)
+            best = int(np.argmax(mean_psnr))
+            entry = {"best_step": steps[best], "best_mean_psnr": float(mean_psnr[best]),
+                     "mean_psnr_by_step": dict(zip(map(str, steps[9::10]),
+                                                   map(float, mean_psnr[9::10]))),
+                     "seconds_per_iteration": float(np.mean(
+                         [c["seconds"] / c["steps"][-1] for c in curves]))}
+            if task == "denoise":
+                entry["discrepancy"] = {}
+                for tau in TAUS:
+                    stops = [discrepancy_stop(c, sigma, tau, min_iterations) for c in curves]
+                    entry["discrepancy"][str(tau)] = {
+                        "mean_step": float(np.mean([s for s, _ in stops])),
+                        "max_step": int(max(s for s, _ in stops)),
+                        "mean_psnr": float(np.mean([p for _, p in stops]))}
+            summary[width][task] = entry
+    return summary
+
+
+def main(argv=None):
+    from priors.dip import MIN_ITERATIONS, DeepImagePrior, Hourglass
+    from restore.operators import Identity, Mask
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.tune_dip",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, type=Path, help="training images (Train400)")
+    parser.add_argument("--images", type=int, default=6)
+    parser.add_argument("--crop", type=int, default=128)
+    parser.add_argument("--widths", type=int, nargs="+", default=[16, 32, 128])
+    parser.add_argument("--iterations", type=int, nargs=2, default=[2000, 3000],
+                        metavar=("DENOISE", "INPAINT"))
+    parser.add_argument("--every", type=int, default=10)
+    parser.add_argument("--device", choices=("cpu", "cuda"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/dip_tuning.json"))
+    args = parser.parse_args(argv)
+    if "bsd68" in str(args.data).lower() or "cbsd68" in str(args.data).lower():
+        parser.error("tune on training images only (e.g. ../shared/data/train400), never BSD68")
+    images, _ = load_dataset(args.data, args.images)
+    sigma = SIGMA255 / 255
+    runs = {}
+    result = {"settings": {**vars(args), "data": str(args.data), "out": str(args.out),
+                           "sigma255": SIGMA255, "min_iterations": MIN_ITERATIONS,
+                           "started": utc_now(), "machine": machine_info(("numpy", "torch"))}}
+    for width in args.widths:
+        shape = Hourglass(channels_down=width, channels_up=width)
+        runs[width] = {"denoise": [], "inpaint": []}
+        for image in images:
+            clean, noisy = noisy_pair(image, SIGMA255, args.seed, args.crop)
+            known = centre_crop(make_mask("random50", image.clean.shape, args.seed, image.index),
+                                args.crop)
+            for task, observed, operator, noise, steps in (
+                    ("denoise", noisy, Identity(), sigma, args.iterations[0]),
+                    ("inpaint", np.where(known, clean, 0.0), Mask(known), 1 / 255,
+                     args.iterations[1])):
+                prior = DeepImagePrior(shape, discrepancy=None, device=args.device,
+                                       seed=args.seed)
+                curve = run_curve(prior, observed, operator, noise, clean, steps, args.every)
+                runs[width][task].append(curve)
+                print(f"width {width} {image.name} {task}: best {max(curve['psnr']):.2f} dB at "
+                      f"step {curve['steps'][int(np.argmax(curve['psnr']))]}, last "
+                      f"{curve['psnr'][-1]:.2f}, {curve['seconds']:.1f} s", flush=True)
+        result["summary"] = summarise(runs, sigma, MIN_ITERATIONS)
+        result["runs"] = {str(w): r for w, r in runs.items()}
+        write_json_atomic(args.out, result)
+    for width, by_task in result["summary"].items():
+        for task, entry in by_task.items():
+            print(width, task, {k: v for k, v in entry.items() if k != "mean_psnr_by_step"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

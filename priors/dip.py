@@ -1,0 +1,408 @@
+"""Deep Image Prior (Ulyanov, Vedaldi & Lempitsky 2018): the network's structure is the prior.
+
+A randomly initialised encoder-decoder ``f_theta`` maps a fixed noise image
+``z`` to an image; fitting ``theta`` to the degraded observation ``y``,
+
+.. math::
+
+    \\min_\\theta \\; \\| A f_\\theta(z + \\epsilon_t) - y \\|^2, \\qquad
+    \\epsilon_t \\sim N(0, \\sigma_p^2 I) \\text{ fresh at every step } t,
+
+with Adam, reproduces natural structure long before it reproduces the
+noise, so the fit is stopped early. ``A`` is any operator of
+:mod:`restore.operators` (identity: denoising; mask: inpainting; blur:
+deblurring), applied in torch by :mod:`priors.dip_operators`. The estimate
+is the exponential moving average of the iterates,
+``x_t = d x_{t-1} + (1 - d) f_{theta_t}(z)`` with ``d = 0.99``, as in the
+paper's denoising experiments.
+
+Stopping: at most the task's number of iterations (:data:`DEFAULT_ITERATIONS`),
+and earlier by the discrepancy principle: once the moving average fits the
+observed pixels to within the noise, ``mean((A x_t - y)^2) <= tau sigma^2``
+(:data:`DISCREPANCY`), more iterations only fit the noise. With the near-zero
+noise of clean 8-bit inpainting the rule does not fire and the cap decides.
+
+The network (:class:`Hourglass`) is the paper's "skip" architecture: ``depth``
+levels, each a stride-2 convolution and a convolution (``channels_down``
+filters) on the way down, a ``channels_skip``-filter 1x1 convolution kept
+aside as a skip connection, and on the way up bilinear up-sampling,
+concatenation with the skip, batch normalisation, a convolution and a 1x1
+convolution (``channels_up`` filters); reflection padding, batch norm and
+leaky ReLU after every convolution, a 1x1 convolution and a sigmoid at the
+end. The defaults are the paper's denoising settings (depth 5, 128 / 128 /
+4 channels, 32 input channels, 3x3 / 3x3 / 1x1 kernels, learning rate
+0.01, input perturbation ``sigma_p = 1/30``).
+
+torch is imported only here and in :mod:`priors.dip_operators`.
+
+References
+----------
+D. Ulyanov, A. Vedaldi, V. Lempitsky. Deep Image Prior. CVPR 2018 /
+IJCV 2020 (supplementary material: the architectures).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from priors.base import ImagePrior
+from priors.dip_operators import torch_operator
+from restore._progress import Progress
+from restore.operators import Composite, Identity, Mask
+
+#: Most iterations per task (the early stop usually ends denoising sooner);
+#: chosen on Train400 crops, see README ("Deep Image Prior").
+DEFAULT_ITERATIONS = {"denoise": 1800, "inpaint": 3000, "deblur": 3000}
+
+#: ``tau`` of the discrepancy stop ``mean((A x - y)^2) <= tau sigma^2``.
+DISCREPANCY = 1.0
+
+#: Iterations before the stopping rule is consulted (the moving average lags behind).
+MIN_ITERATIONS = 100
+
+#: Scale of the fixed uniform input noise, ``z ~ U(0, 0.1)``, as in the paper's code.
+INPUT_SCALE = 0.1
+
+DEVICES = ("cpu", "cuda")
+
+
+class NoDensityError(NotImplementedError):
+    """Raised by :meth:`DeepImagePrior.log_prob`: DIP defines no explicit density."""
+
+
+@dataclass(frozen=True)
+class Hourglass:
+    """Shape of the encoder-decoder; the defaults are the paper's (denoising, inpainting).
+
+    ``depth`` levels, each halving the resolution; the input size is padded
+    up to a multiple of ``2**depth`` inside the network and the output cropped.
+    """
+
+    depth: int = 5
+    channels_down: int = 128
+    channels_up: int = 128
+    channels_skip: int = 4
+    input_channels: int = 32
+    kernel_down: int = 3
+    kernel_up: int = 3
+    kernel_skip: int = 1
+
+    def __post_init__(self):
+        for name in ("depth", "channels_down", "channels_up", "input_channels",
+                     "kernel_down", "kernel_up", "kernel_skip"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"Hourglass.{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.channels_skip, (int, np.integer)) or self.channels_skip < 0:
+            raise ValueError(f"Hourglass.channels_skip must be a non-negative integer, got "
+                             f"{self.channels_skip!r}")
+        for name in ("kernel_down", "kernel_up", "kernel_skip"):
+            if getattr(self, name) % 2 == 0:
+                raise ValueError(f"Hourglass.{name} must be odd (centred kernels), got "
+                                 f"{getattr(self, name)}")
+
+    def padded_size(self, size):
+        """Side of the network's canvas for an image side ``size``: a multiple of
+        ``2**depth``, at least ``2**(depth + 1)`` (the deepest level is 2x2 or more)."""
+        unit = 2 ** self.depth
+        return max(math.ceil(size / unit) * unit, 2 * unit)
+
+
+def _conv(in_channels, out_channels, kernel, stride=1):
+    return nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=kernel // 2,
+                     padding_mode="reflect" if kernel > 1 else "zeros")
+
+
+def _conv_bn_act(in_channels, out_channels, kernel, stride=1):
+    return [_conv(in_channels, out_channels, kernel, stride), nn.BatchNorm2d(out_channels),
+            nn.LeakyReLU(0.2, inplace=True)]
+
+
+class _Level(nn.Module):
+    """One level of the hourglass: down, the deeper levels, up, with a skip connection."""
+
+    def __init__(self, in_channels, shape, level):
+        super().__init__()
+        down, up, skip = shape.channels_down, shape.channels_up, shape.channels_skip
+        self.skip = nn.Sequential(*_conv_bn_act(in_channels, skip, shape.kernel_skip)) \
+            if skip else None
+        self.down = nn.Sequential(*_conv_bn_act(in_channels, down, shape.kernel_down, stride=2),
+                                  *_conv_bn_act(down, down, shape.kernel_down))
+        self.deeper = _Level(down, shape, level + 1) if level + 1 < shape.depth else None
+        merged = skip + (up if self.deeper is not None else down)
+        self.up = nn.Sequential(nn.BatchNorm2d(merged),
+                                *_conv_bn_act(merged, up, shape.kernel_up),
+                                *_conv_bn_act(up, up, 1))
+
+    def forward(self, x):
+        deep = self.down(x)
+        if self.deeper is not None:
+            deep = self.deeper(deep)
+        deep = F.interpolate(deep, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        if self.skip is not None:
+            deep = torch.cat([self.skip(x), deep], dim=1)
+        return self.up(deep)
+
+
+class HourglassNet(nn.Module):
+    """The paper's encoder-decoder with skip connections, ending in a 1x1 conv and a sigmoid."""
+
+    def __init__(self, shape: Hourglass, out_channels: int):
+        super().__init__()
+        self.levels = _Level(shape.input_channels, shape, 0)
+        self.head = nn.Conv2d(shape.channels_up, out_channels, 1)
+
+    def forward(self, z):
+        return torch.sigmoid(self.head(self.levels(z)))
+
+
+@dataclass
+class _Fit:
+    """What a warm start continues from: the network, Adam's state, the input and the average."""
+
+    image_shape: tuple
+    network: nn.Module
+    optimiser: torch.optim.Optimizer
+    generator: torch.Generator
+    noise: torch.Tensor
+    crop: tuple
+    average: torch.Tensor | None = None
+    iterations: int = 0
+    history: list = field(default_factory=list)
+
+
+class DeepImagePrior(ImagePrior):
+    """Deep Image Prior as an image prior: direct restoration and a warm-startable denoiser.
+
+    Parameters
+    ----------
+    network : Hourglass
+        The architecture (default: the paper's).
+    iterations : int, optional
+        Most Adam steps per restoration; default by task, :data:`DEFAULT_ITERATIONS`.
+    learning_rate : float
+        Adam's step size (paper: 0.01).
+    input_noise_std : float
+        ``sigma_p``, the standard deviation of the perturbation added to the
+        fixed input at every step (paper: 1/30).
+    ema_decay : float
+        ``d`` of the moving average of the iterates (paper: 0.99).
+    discrepancy : float or None
+        ``tau`` of the early stop ``mean((A x - y)^2) <= tau sigma^2``; None
+        runs all the iterations.
+    mode : {"direct", "hqs"}
+        How :func:`restore.denoise` and friends use it: fit ``||A f(z) - y||^2``
+        directly, or run half-quadratic splitting with :meth:`denoise` as
+        the z-step (:mod:`restore.image_hqs`).
+    device : {"cpu", "cuda"} or None
+        None: CUDA when available, else the CPU.
+    seed : int
+        Seeds the network's initial weights and the input noise; on the CPU
+        the result is the same for the same seed.
+    progress : bool
+        Progress bar on stderr.
+
+    Attributes
+    ----------
+    n_iter_ : int
+        Adam steps of the last restoration through the library
+        (:func:`restore.image_restore.restore_with_image_prior`).
+    """
+
+    MODES = ("direct", "hqs")
+
+    def __init__(self, network=Hourglass(), *, iterations=None, learning_rate=0.01,
+                 input_noise_std=1 / 30, ema_decay=0.99, discrepancy=DISCREPANCY,
+                 mode="direct", device=None, seed=0, progress=False):
+        if not isinstance(network, Hourglass):
+            raise TypeError(f"network must be an Hourglass, got {type(network).__name__}")
+        if iterations is not None and (not isinstance(iterations, (int, np.integer))
+                                       or iterations < 1):
+            raise ValueError(f"iterations must be a positive integer or None (the task's "
+                             f"default), got {iterations!r}")
+        for name, value in (("learning_rate", learning_rate),
+                            ("input_noise_std", input_noise_std)):
+            if not (np.isfinite(value) and value >= 0) or (name == "learning_rate"
+                                                            and value == 0):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        if not 0 <= ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay!r}")
+        if discrepancy is not None and not discrepancy > 0:
+            raise ValueError(f"discrepancy must be positive or None, got {discrepancy!r}")
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
+        self.network = network
+        self.iterations = None if iterations is None else int(iterations)
+        self.learning_rate = float(learning_rate)
+        self.input_noise_std = float(input_noise_std)
+        self.ema_decay = float(ema_decay)
+        self.discrepancy = discrepancy
+        self.mode = mode
+        self.device = resolve_device(device)
+        self.seed = int(seed)
+        self.progress = progress
+        self._fit = None
+
+    def __repr__(self):
+        return (f"DeepImagePrior({self.network}, iterations={self.iterations}, "
+                f"mode={self.mode!r}, device={self.device!r}, seed={self.seed})")
+
+    # ------------------------------------------------------------------ the interface
+    def log_prob(self, image):
+        """DIP has no explicit density: always raises :class:`NoDensityError`."""
+        raise NoDensityError("Deep Image Prior defines no explicit density (the prior is the "
+                             "structure of a network fitted to each image); log_prob is "
+                             "available only for the 'gmm' prior")
+
+    def denoise(self, image, noise_var, *, iterations=None, warm_start=False):
+        """Denoise an image with white Gaussian noise of variance ``noise_var``.
+
+        ``warm_start=True`` continues from the network, optimiser state, input
+        and moving average of the previous call on an image of the same
+        shape (the z-step of half-quadratic splitting); otherwise a fresh
+        network is fitted. ``iterations`` defaults to the denoising one.
+        """
+        if not np.isfinite(noise_var) or noise_var <= 0:
+            raise ValueError(f"noise_var must be a positive variance, got {noise_var!r}")
+        steps = iterations or self.iterations or DEFAULT_ITERATIONS["denoise"]
+        return self.fit(image, Identity(), math.sqrt(noise_var), iterations=steps,
+                        warm_start=warm_start)
+
+    def restore(self, observed, operator, sigma, *, task="denoise", callback=None):
+        """Direct DIP: fit ``||A f(z) - y||^2`` from scratch for the task's iterations."""
+        if task not in DEFAULT_ITERATIONS:
+            raise ValueError(f"task must be one of {sorted(DEFAULT_ITERATIONS)}, got {task!r}")
+        steps = self.iterations or DEFAULT_ITERATIONS[task]
+        return self.fit(observed, operator, sigma, iterations=steps, callback=callback)
+
+    # ------------------------------------------------------------------ the fit
+    def fit(self, observed, operator, sigma, *, iterations, warm_start=False, callback=None):
+        """Fit the network so that ``A f(z)`` matches ``observed``; return the moving average.
+
+        Parameters
+        ----------
+        observed : ndarray, (H, W) or (H, W, C)
+            ``y``; values at masked-out pixels are ignored.
+        operator : restore.operators.Operator
+            ``A``, applied to every channel alike.
+        sigma : float
+            Noise standard deviation of ``y`` (for the early stop).
+        iterations : int
+            Most Adam steps in this call.
+        warm_start : bool
+            Continue the previous fit when the image shape matches.
+        callback : callable, optional
+            ``callback(step, average, residual)`` after every step, with the
+            moving average as an ``(H, W[, C])`` numpy array and its
+            discrepancy ``mean((A x - y)^2)`` over the observed pixels.
+
+        Returns
+        -------
+        ndarray
+            The moving average of the iterates, shape and float dtype of
+            ``observed`` (float32 stays float32, otherwise float64), in [0, 1].
+        """
+        image = np.asarray(observed)
+        if image.ndim not in (2, 3) or not np.issubdtype(image.dtype, np.floating):
+            raise ValueError(f"DIP needs a float image (H, W) or (H, W, C), got dtype "
+                             f"{image.dtype} and shape {image.shape}")
+        height, width = image.shape[:2]
+        channels = 1 if image.ndim == 2 else image.shape[2]
+        device = self.device
+        planes = np.moveaxis(image.reshape(height, width, channels), -1, 0)
+        y = torch.as_tensor(np.ascontiguousarray(planes, dtype=np.float32), device=device)[None]
+        apply = torch_operator(operator, (height, width), device=device)
+        observed_mask = _observed_pixels(operator)
+        if observed_mask is not None:
+            known = torch.as_tensor(observed_mask, dtype=torch.float32, device=device)
+            y = y * known
+            n_observed = float(observed_mask.sum()) * channels
+        else:
+            n_observed = float(height * width * channels)
+        if not (warm_start and self._fit is not None and self._fit.image_shape == image.shape):
+            self._fit = self._new_fit(image.shape, channels)
+        state = self._fit
+        top, left = state.crop
+        threshold = None if self.discrepancy is None else self.discrepancy * sigma**2
+        net, optimiser = state.network, state.optimiser
+        net.train()
+        with Progress(iterations, "DIP", enabled=self.progress) as bar:
+            for step in range(iterations):
+                perturbed = state.noise + self.input_noise_std * torch.randn(
+                    state.noise.shape, generator=state.generator, device=device)
+                optimiser.zero_grad(set_to_none=True)
+                output = net(perturbed)[..., top:top + height, left:left + width]
+                loss = F.mse_loss(apply(output), y, reduction="sum") / n_observed
+                loss.backward()
+                optimiser.step()
+                with torch.no_grad():
+                    current = output.detach()
+                    if state.average is None:
+                        state.average = current.clone()
+                    else:
+                        state.average.mul_(self.ema_decay).add_(current,
+                                                                alpha=1 - self.ema_decay)
+                    residual = float(((apply(state.average) - y) ** 2).sum()) / n_observed
+                state.iterations += 1
+                bar.update()
+                if callback is not None:
+                    callback(state.iterations, _to_image(state.average, image), residual)
+                if (threshold is not None and state.iterations >= MIN_ITERATIONS
+                        and residual <= threshold):
+                    break
+        state.history.append(step + 1)
+        return _to_image(state.average, image)
+
+    @property
+    def iterations_run(self):
+        """Adam steps of each call since the last fresh start (the early stop's effect)."""
+        return [] if self._fit is None else list(self._fit.history)
+
+    def _new_fit(self, image_shape, channels):
+        shape = self.network
+        padded = (shape.padded_size(image_shape[0]), shape.padded_size(image_shape[1]))
+        crop = ((padded[0] - image_shape[0]) // 2, (padded[1] - image_shape[1]) // 2)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            network = HourglassNet(shape, channels)
+        network = network.to(self.device)
+        generator = torch.Generator(device=self.device)
+        generator.manual_seed(self.seed)
+        noise = INPUT_SCALE * torch.rand((1, shape.input_channels, *padded), generator=generator,
+                                         device=self.device)
+        optimiser = torch.optim.Adam(network.parameters(), lr=self.learning_rate)
+        return _Fit(tuple(image_shape), network, optimiser, generator, noise, crop)
+
+
+def resolve_device(device):
+    """``"cuda"`` when available and ``device`` is None, else the named device, checked."""
+    if device is None:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES} or None (CUDA when available), "
+                         f"got {device!r}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but torch sees no CUDA GPU here; use "
+                         "device 'cpu' (or leave it unset)")
+    return device
+
+
+def _observed_pixels(operator):
+    """The boolean (H, W) mask of observed pixels when ``A`` ends in a mask, else None."""
+    if isinstance(operator, Mask):
+        return operator.known
+    if isinstance(operator, Composite):
+        return _observed_pixels(operator.outer)
+    return None
+
+
+def _to_image(tensor, like):
+    """A ``(1, C, H, W)`` tensor as a numpy image shaped and typed like ``like``."""
+    array = tensor[0].detach().to("cpu", torch.float32).numpy()
+    array = np.moveaxis(array, 0, -1).reshape(like.shape)
+    return array.astype(np.float32 if like.dtype == np.float32 else np.float64)

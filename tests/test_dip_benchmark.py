@@ -1,0 +1,46 @@
+"""The DIP benchmark end to end on a tiny synthetic data set (JSON, markdown, step counts)."""
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+
+def _write_pngs(folder, n, size, seed):
+    from PIL import Image
+
+    folder.mkdir()
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        ramp = np.linspace(0, 200, size)[None, :] + rng.integers(0, 40, (size, size))
+        Image.fromarray(ramp.astype(np.uint8), mode="L").save(folder / f"img_{i}.png")
+
+
+def test_benchmark_writes_json_and_markdown(tmp_path):
+    from benchmarks.dip import main
+
+    _write_pngs(tmp_path / "test", 2, 24, 0)
+    _write_pngs(tmp_path / "train", 2, 24, 1)
+    markdown = tmp_path / "B.md"
+    assert main(["--data", str(tmp_path / "test"), "--train", str(tmp_path / "train"),
+                 "--tv-images", "2", "--limit", "1", "--crop", "16", "--width", "4",
+                 "--iterations", "3", "--methods", "dip-direct", "dip-hqs", "tv", "biharmonic",
+                 "--out", str(tmp_path), "--markdown", str(markdown)]) == 0
+    result = json.loads((tmp_path / "test_dip.json").read_text())
+    assert result["complete"]
+    methods = {(r["task"], r["method"]) for r in result["rows"]}
+    assert methods == {("denoise", "dip-direct"), ("denoise", "dip-hqs"), ("denoise", "tv"),
+                       ("inpaint", "dip-direct"), ("inpaint", "dip-hqs"),
+                       ("inpaint", "biharmonic")}
+    direct = [r for r in result["rows"] if r["method"] == "dip-direct"]
+    assert all(r["iterations"] == 3 and r["seconds_per_iteration"] > 0 for r in direct)
+    text = markdown.read_text()
+    assert "<!-- test-dip:start -->" in text and "dip-direct − tv" in text
+
+
+def test_tv_weight_is_never_tuned_on_bsd68(tmp_path):
+    from benchmarks.dip import tune_tv_weight
+
+    with pytest.raises(ValueError, match="never on BSD68"):
+        tune_tv_weight(tmp_path / "bsd68", 2, 16, 0)

@@ -183,8 +183,8 @@ class TestImage:
     clean: np.ndarray
 
 
-def load_dataset(folder, limit=None):
-    """Load the grey PNGs of a folder, sorted by name, as floats in [0, 1].
+def load_dataset(folder, limit=None, mode="L"):
+    """Load the PNGs of a folder (grey, or ``mode="RGB"``), sorted by name, as floats in [0, 1].
 
     Parameters
     ----------
@@ -202,7 +202,7 @@ def load_dataset(folder, limit=None):
         raise ValueError(f"limit must be a positive number of images, got {limit}")
     paths = list_images(folder)
     chosen = paths if limit is None else paths[:limit]
-    images = [TestImage(i, path.stem, load_image(path, mode="L")) for i, path in enumerate(chosen)]
+    images = [TestImage(i, path.stem, load_image(path, mode=mode)) for i, path in enumerate(chosen)]
     return images, len(paths)
 
 
@@ -241,7 +241,8 @@ def method_rng(seed, index, sigma255):
 
 
 def score(clean, estimate):
-    """PSNR (dB) and SSIM of an estimate clipped to [0, 1], ``data_range=1``.
+    """PSNR (dB) and SSIM of an estimate clipped to [0, 1], ``data_range=1``
+    (colour (H, W, 3) images: SSIM averaged over the channels).
 
     Returns
     -------
@@ -251,7 +252,8 @@ def score(clean, estimate):
 
     estimate = np.clip(np.asarray(estimate, dtype=np.float64), 0.0, 1.0)
     psnr = peak_signal_noise_ratio(clean, estimate, data_range=1.0)
-    ssim = structural_similarity(clean, estimate, data_range=1.0)
+    ssim = structural_similarity(clean, estimate, data_range=1.0,
+                                 channel_axis=-1 if clean.ndim == 3 else None)
     return float(psnr), float(ssim)
 
 
@@ -386,7 +388,7 @@ def _cell(value, fmt):
     return "—" if value is None else format(value, fmt)
 
 
-def render_table(summaries, sigmas, methods):
+def render_table(summaries, sigmas, methods, published=None):
     """Render the markdown comparison table, one row per sigma.
 
     Parameters
@@ -396,6 +398,8 @@ def render_table(summaries, sigmas, methods):
     sigmas : list of int
     methods : list of Method
         The measured methods, in column order.
+    published : dict, optional
+        Published numbers, as :data:`PUBLISHED` (the default).
 
     Returns
     -------
@@ -404,10 +408,11 @@ def render_table(summaries, sigmas, methods):
         PSNR (EPLL, BM3D), median seconds per image per method, peak RSS
         MiB per method.
     """
+    published = PUBLISHED if published is None else published
     by_key = {(s["method"], s["sigma"]): s for s in summaries}
     header = ["σ", "images"]
     header += [f"{m.label} PSNR / SSIM" for m in methods]
-    header += [f"{p['label']} PSNR" for p in PUBLISHED.values()]
+    header += [f"{p['label']} PSNR" for p in published.values()]
     header += [f"{m.label} s/image (median)" for m in methods]
     header += [f"{m.label} peak MiB" for m in methods]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -417,7 +422,7 @@ def render_table(summaries, sigmas, methods):
         cells = [str(sigma), _cell(n_images, "d")]
         cells += ["—" if s is None else f"{s['psnr_mean']:.2f} / {s['ssim_mean']:.4f}"
                   for s in found]
-        cells += [_cell(p["psnr"].get(sigma), ".2f") for p in PUBLISHED.values()]
+        cells += [_cell(p["psnr"].get(sigma), ".2f") for p in published.values()]
         cells += [_cell(s and s["seconds_median"], ".2f") for s in found]
         cells += [_cell(s and s["peak_rss_mib_max"], ".0f") for s in found]
         lines.append("| " + " | ".join(cells) + " |")
@@ -434,7 +439,8 @@ def _machine_line(machine):
             + (f"; git {machine['git_revision']}" if machine.get("git_revision") else ""))
 
 
-def render_section(result, methods):
+def render_section(result, methods, *, title=None, published=None, published_source=None,
+                   notes=()):
     """Render the markdown report of a run (also printed to stdout).
 
     Parameters
@@ -443,24 +449,28 @@ def render_section(result, methods):
         The run's JSON document (see :func:`run_benchmark`).
     methods : list of Method
         The measured methods.
+    title, published, published_source : optional
+        Heading, published numbers and their source (default: grey BSD68's).
+    notes : sequence of str
+        Extra sentences after the method descriptions.
 
     Returns
     -------
     str
     """
     settings = result["settings"]
-    title = f"{settings['dataset'].upper()} grey denoising"
+    title = title or f"{settings['dataset'].upper()} grey denoising"
     lines = [
         f"## {title}" + (f" ({settings['tag']})" if settings.get("tag") else ""),
         "",
         f"Command: `{settings['command']}`  ",
         f"Date: {settings['started'][:10]} (UTC). Machine: {_machine_line(settings['machine'])}.  ",
         "EPLL (ours, default): the fast path; EPLL exact: every patch, every component. "
-        f"Noise seed {settings['seed']}.",
+        f"Noise seed {settings['seed']}." + "".join(" " + note for note in notes),
         "",
         partial_note(settings) or f"Full run: all {settings['n_images']} images, full size.",
         "",
-        render_table(result["summaries"], settings["sigmas"], methods),
+        render_table(result["summaries"], settings["sigmas"], methods, published),
         "",
         "PSNR (dB) / SSIM (scikit-image, `data_range=1`, default SSIM window) of the estimate "
         "clipped to [0, 1], averaged over images; noise N(0, (σ/255)²) from "
@@ -468,7 +478,7 @@ def render_section(result, methods):
         "seconds of the method call alone. Peak MiB: highest resident memory of the process "
         "during a call (interpreter and libraries included; the JSON also has the growth "
         "during the call).",
-        f"Published: {PUBLISHED_SOURCE}.",
+        f"Published: {published_source or PUBLISHED_SOURCE}.",
     ]
     if settings.get("skipped"):
         skipped = "; ".join(f"{name}: {why}" for name, why in settings["skipped"].items())
@@ -623,20 +633,28 @@ def _check_args(parser, args):
         parser.error(f"--seed must be non-negative, got {args.seed}")
 
 
+def available_methods(names, registry=None):
+    """The methods among ``names`` (of ``registry``, default :data:`METHODS`) that can run
+    here, in order, and ``{name: reason}`` for the others (each noted on stderr)."""
+    registry = METHODS if registry is None else registry
+    methods, skipped = [], {}
+    for name in dict.fromkeys(names):
+        reason = registry[name].unavailable()
+        if reason is None:
+            methods.append(registry[name])
+        else:
+            skipped[name] = reason
+            print(f"note: skipping {name}: {reason}", file=sys.stderr)
+    return methods, skipped
+
+
 def main(argv=None):
     """Entry point; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     _check_args(parser, args)
-    methods, skipped = [], {}
-    for name in dict.fromkeys(args.methods):
-        reason = METHODS[name].unavailable()
-        if reason is None:
-            methods.append(METHODS[name])
-        else:
-            skipped[name] = reason
-            print(f"note: skipping {name}: {reason}", file=sys.stderr)
+    methods, skipped = available_methods(args.methods)
     if not methods:
         print("error: none of the requested methods can run here", file=sys.stderr)
         return 1

@@ -33,6 +33,12 @@ DEBLUR_WIENER_FACTOR = 30.0
 
 BOUNDARIES = ("reflect", "circular")
 
+#: RGB images are denoised per plane in the orthonormal opponent colour space
+#: (:mod:`restore.colour`): luminance at sigma, both chrominance planes at
+#: ``COLOUR_CHROMA_FACTOR * sigma``. Chosen on BSDS500-test images (training data, never
+#: CBSD68) by benchmarks/tune_colour.py; see benchmarks/results/colour_tuning.json.
+COLOUR_CHROMA_FACTOR = 1.5
+
 
 def estimate_sigma(image, *, channel_axis=None) -> float:
     """Estimate the standard deviation of additive white Gaussian noise.
@@ -48,7 +54,7 @@ def estimate_sigma(image, *, channel_axis=None) -> float:
 
 
 def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
-            exact=False, progress=False):
+            exact=False, progress=False, tile_size=None):
     """Remove additive white Gaussian noise with EPLL (Zoran & Weiss 2011).
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
@@ -69,7 +75,8 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
     channel_axis : int, optional
         Axis of the colour channels; ``None`` means a grey image. RGB images
         are denoised per channel in an orthonormal opponent colour space,
-        where the noise stays white with the same sigma.
+        where the noise stays white with the same sigma; the two chrominance
+        planes at ``COLOUR_CHROMA_FACTOR * sigma`` (see there).
     rng : int or numpy.random.Generator, optional
         Seed for the random patch grids of the fast path.
     exact : bool
@@ -78,6 +85,10 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
         ``True``: the reference EPLL, every patch and every component.
     progress : bool
         Show a progress bar on stderr.
+    tile_size : int, optional
+        Restore in overlapping tiles of this many pixels a side (plus a
+        margin, cropped off; see :mod:`restore.tiling`), bounding memory.
+        Default ``None``: tiles of 1024 only for images over 4 megapixels.
 
     Returns
     -------
@@ -89,17 +100,20 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
     from restore.operators import Identity
 
     image = as_float_image(image, name="image")
+    _check_large_enough(image, channel_axis, prior)
     if sigma is None:
         sigma = estimate_sigma(image, channel_axis=channel_axis)
         logger.info("estimated noise sigma = %.4f (%.2f on the 0-255 scale)", sigma, sigma * 255)
     sigma = check_sigma(sigma)
     return _restore_planes(image, channel_axis, Identity(), sigma, prior,
                            schedule=DENOISE_SCHEDULE, initialise=None, rng=rng, exact=exact,
-                           progress=progress)
+                           progress=progress, tile_size=tile_size,
+                           window_task=lambda rows, cols: (Identity(), None),
+                           chroma_factor=COLOUR_CHROMA_FACTOR)
 
 
 def deblur(image, kernel, sigma, *, prior="gmm", boundary="reflect", channel_axis=None,
-           rng=None, exact=False, progress=False):
+           rng=None, exact=False, progress=False, tile_size=None):
     """Remove a known blur and white Gaussian noise with EPLL.
 
     The model is ``y = k * x + n``, ``n ~ N(0, sigma^2 I)``; EPLL solves
@@ -145,6 +159,10 @@ def deblur(image, kernel, sigma, *, prior="gmm", boundary="reflect", channel_axi
         component, tight conjugate-gradient tolerance.
     progress : bool
         Show a progress bar on stderr.
+    tile_size : int, optional
+        As in :func:`denoise`. Tiles are deblurred with the reflect boundary
+        and a margin widened by twice the kernel's size; the x-step is not
+        local, so tiled results match untiled ones closely but not exactly.
 
     Returns
     -------
@@ -174,6 +192,7 @@ def deblur(image, kernel, sigma, *, prior="gmm", boundary="reflect", channel_axi
     from restore.operators import Blur
 
     image = as_float_image(image, name="image")
+    _check_large_enough(image, channel_axis, prior)
     sigma = check_sigma(sigma)
     kernel = check_kernel(kernel)
     if boundary not in BOUNDARIES:
@@ -183,15 +202,19 @@ def deblur(image, kernel, sigma, *, prior="gmm", boundary="reflect", channel_axi
         raise ValueError(f"the {kernel.shape[0]}x{kernel.shape[1]} kernel is larger than the "
                          f"{height}x{width} image; give a smaller kernel or a larger image")
     blur = Blur(kernel, boundary)
+    tile_blur = Blur(kernel, "reflect")
     return _restore_planes(
         image, channel_axis, blur, sigma, prior, schedule=DEBLUR_SCHEDULE,
         initialise=lambda plane: wiener_deconvolution(plane, blur,
                                                       DEBLUR_WIENER_FACTOR * sigma**2),
-        rng=rng, exact=exact, progress=progress)
+        rng=rng, exact=exact, progress=progress, tile_size=tile_size,
+        window_task=lambda rows, cols: (tile_blur, lambda plane: wiener_deconvolution(
+            plane, tile_blur, DEBLUR_WIENER_FACTOR * sigma**2)),
+        extra_margin=2 * max(kernel.shape))
 
 
 def inpaint(image, mask, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
-            exact=False, progress=False):
+            exact=False, progress=False, tile_size=None):
     """Fill in missing pixels with EPLL.
 
     The model is ``y = m . x + n`` (``m`` the mask of known pixels,
@@ -223,8 +246,8 @@ def inpaint(image, mask, sigma=None, *, prior="gmm", channel_axis=None, rng=None
     sigma : float, optional
         Noise standard deviation of the known pixels on the [0, 1] scale;
         default :data:`INPAINT_DEFAULT_SIGMA` (1/255, clean 8-bit images).
-    prior, channel_axis, rng, exact, progress
-        As in :func:`deblur`.
+    prior, channel_axis, rng, exact, progress, tile_size
+        As in :func:`denoise`.
 
     Returns
     -------
@@ -243,12 +266,29 @@ def inpaint(image, mask, sigma=None, *, prior="gmm", channel_axis=None, rng=None
     from restore.operators import Mask
 
     image = as_float_image(image, name="image")
+    _check_large_enough(image, channel_axis, prior)
     sigma = check_sigma(INPAINT_DEFAULT_SIGMA if sigma is None else sigma)
     known = _check_mask(mask, to_channels_last(image, channel_axis).shape[:2])
     return _restore_planes(image, channel_axis, Mask(known), sigma, prior,
                            schedule=INPAINT_SCHEDULE,
                            initialise=lambda plane: fill_missing(plane, known), rng=rng,
-                           exact=exact, progress=progress)
+                           exact=exact, progress=progress, tile_size=tile_size,
+                           window_task=lambda rows, cols: (
+                               Mask(known[rows, cols]),
+                               lambda plane: fill_missing(plane, known[rows, cols])))
+
+
+def _check_large_enough(image, channel_axis, prior):
+    """EPLL needs at least one whole patch: refuse smaller images with a clear error."""
+    from priors.registry import get_prior
+
+    height, width = to_channels_last(image, channel_axis).shape[:2]
+    size = getattr(get_prior(prior), "patch_size", None)
+    if size is None:  # a whole-image prior (Deep Image Prior) takes any size
+        return
+    if height < size or width < size:
+        raise ValueError(f"the image is only {width}x{height} pixels; EPLL works on {size}x{size} "
+                         f"patches: give an image of at least {size}x{size} pixels")
 
 
 def _check_mask(mask, shape):
@@ -271,14 +311,19 @@ def _check_mask(mask, shape):
 
 
 def _restore_planes(image, channel_axis, operator, sigma, prior, *, schedule, initialise,
-                    rng, exact, progress):
-    """Run EPLL on a grey image, or on each opponent-colour plane of a colour one.
+                    rng, exact, progress, tile_size=None, window_task=None, extra_margin=0,
+                    chroma_factor=1.0):
+    """Run EPLL on a grey image, or on each opponent-colour plane of a colour one,
+    whole or in overlapping tiles (:mod:`restore.tiling`).
 
     ``initialise(plane) -> start`` gives the starting point (``None``: the plane itself).
+    ``window_task(rows, cols) -> (operator, initialise)`` gives them for a tile (needed
+    when the image is tiled). RGB chrominance planes are restored at ``chroma_factor * sigma``.
     """
     from priors.base import ImagePrior
     from priors.registry import get_prior
-    from restore.epll import epll_restore
+    from restore._progress import Progress
+    from restore.tiling import DEFAULT_TILE, check_tile_size, needs_tiling, plan_tiles
 
     patch_prior = get_prior(prior)
     if isinstance(patch_prior, ImagePrior):  # Deep Image Prior: whole images, all channels
@@ -287,20 +332,54 @@ def _restore_planes(image, channel_axis, operator, sigma, prior, *, schedule, in
                                             sigma, patch_prior, initialise=initialise, rng=rng,
                                             progress=progress)
         return from_channels_last(restored, channel_axis, image.ndim)
+    tile_size = check_tile_size(tile_size, patch_prior.patch_size)
     channels_last = to_channels_last(image, channel_axis)
+    settings = dict(sigma=sigma, prior=patch_prior, schedule=schedule, rng=rng, exact=exact,
+                    chroma_factor=chroma_factor)
+    if not needs_tiling(channels_last.shape, tile_size):
+        restored = _restore_window(channels_last, operator, initialise, progress=progress,
+                                   **settings)
+        return from_channels_last(restored.astype(image.dtype, copy=False), channel_axis,
+                                  image.ndim)
+    margin = _tile_margin(schedule, sigma, patch_prior.patch_size) + extra_margin
+    tiles = plan_tiles(*channels_last.shape[:2], tile=tile_size or DEFAULT_TILE, margin=margin)
+    restored = np.empty(channels_last.shape, dtype=image.dtype)
+    logger.info("restoring %dx%d pixels in %d tiles (margin %d)", channels_last.shape[1],
+                channels_last.shape[0], len(tiles), margin)
+    with Progress(len(tiles), "EPLL tiles", enabled=progress) as bar:
+        for tile in tiles:
+            tile_operator, tile_initialise = window_task(*tile.outer)
+            part = _restore_window(channels_last[tile.outer], tile_operator, tile_initialise,
+                                   progress=False, **settings)
+            restored[tile.core] = part[tile.inner]
+            bar.update()
+    return from_channels_last(restored, channel_axis, image.ndim)
 
-    def run(plane, clip):
+
+def _tile_margin(schedule, sigma, patch_size):
+    """Pixels restored around each tile: the reach of the HQS iterations (``p - 1`` pixels
+    each, exact for per-pixel x-steps), capped at 16 patches, at least 4, made even."""
+    reach = len(schedule.betas(sigma)) * (patch_size - 1)
+    margin = max(4 * patch_size, min(reach, 16 * patch_size))
+    return margin + margin % 2
+
+
+def _restore_window(channels_last, operator, initialise, *, sigma, prior, schedule, rng, exact,
+                    progress, chroma_factor):
+    """EPLL on one (H, W) or (H, W, C) window; float32 result clipped to [0, 1]."""
+    from restore.epll import epll_restore
+
+    def run(plane, clip, plane_sigma):
         plane = np.ascontiguousarray(plane)
         start = None if initialise is None else initialise(plane)
-        return epll_restore(plane, operator, sigma, patch_prior, schedule=schedule, init=start,
+        return epll_restore(plane, operator, plane_sigma, prior, schedule=schedule, init=start,
                             rng=rng, exact=exact, progress=progress, clip=clip)
 
     if channels_last.ndim == 2:
-        restored = run(channels_last, True)
-    else:
-        rgb = channels_last.shape[2] == 3
-        decorrelated = rgb_to_opponent(channels_last) if rgb else channels_last
-        restored = np.stack([run(decorrelated[..., c], False)
-                             for c in range(decorrelated.shape[2])], axis=-1)
-        restored = np.clip(opponent_to_rgb(restored) if rgb else restored, 0.0, 1.0)
-    return from_channels_last(restored.astype(image.dtype, copy=False), channel_axis, image.ndim)
+        return run(channels_last, True, sigma)
+    rgb = channels_last.shape[2] == 3
+    decorrelated = rgb_to_opponent(channels_last) if rgb else channels_last
+    factors = (1.0, chroma_factor, chroma_factor) if rgb else (1.0,) * channels_last.shape[2]
+    restored = np.stack([run(decorrelated[..., c], False, sigma * factors[c])
+                         for c in range(decorrelated.shape[2])], axis=-1)
+    return np.clip(opponent_to_rgb(restored) if rgb else restored, 0.0, 1.0)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import restore
 from restore.io import SUPPORTED_WRITE_EXTENSIONS, read_image, write_image
+from restore.api import _check_large_enough as check_large_enough
 
 DESCRIPTION = """\
 Restore an image with EPLL (expected patch log likelihood, Zoran & Weiss
@@ -130,12 +131,18 @@ def _build_parser():
 
     parser = _Parser(prog="restore", description=DESCRIPTION, epilog=EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", metavar="INPUT",
-                        help="the degraded image (PNG, TIFF, JPEG or .npy)")
+    parser.add_argument("input", metavar="INPUT", nargs="+",
+                        help="the degraded image (PNG, TIFF, JPEG or .npy); several images or "
+                             "a folder of images make a batch, written to the folder -o")
     parser.add_argument("-o", "--output", metavar="OUTPUT", required=True,
                         help="where to write the result: "
                              + ", ".join(SUPPORTED_WRITE_EXTENSIONS)
-                             + " (an existing file is replaced; the input never is)")
+                             + " (an existing file is replaced; the input never is); for a "
+                               "batch, a folder (created if missing) that gets one file per "
+                               "input, same name (JPEG and other formats become .png)")
+    parser.add_argument("--tile", type=_positive_int, metavar="N",
+                        help="restore in overlapping tiles of N x N pixels to bound memory "
+                             "(default: tiles of 1024 only for images over 4 megapixels)")
     parser.add_argument("--task", choices=TASKS, default="denoise",
                         help="what to undo (default: %(default)s)")
     parser.add_argument("--prior", choices=available_priors(), default="gmm",
@@ -245,7 +252,10 @@ def _integer_at_least(text, lowest):
 
 # ----------------------------------------------------------------------------- restoring
 def _run_restore(args):
-    input_path, output_path = Path(args.input), Path(args.output)
+    inputs = [Path(path) for path in args.input]
+    if len(inputs) > 1 or inputs[0].is_dir():
+        return _run_batch(args, inputs)
+    input_path, output_path = inputs[0], Path(args.output)
     _check_output_name(output_path, SUPPORTED_WRITE_EXTENSIONS)
     _check_task_options(args)
     for protected, what in ((input_path, "input"), (args.reference, "reference"),
@@ -256,36 +266,121 @@ def _run_restore(args):
     _check_output_folder(output_path)
     kernel = _parse_kernel(args.kernel) if args.task == "deblur" else None
     with _library_logging(args):
-        image, info = read_image(input_path)
-        reference = None if args.reference is None else _read_reference(args.reference, image)
-        channel_axis = -1 if image.ndim == 3 else None
-        options = dict(prior=_prior(args), channel_axis=channel_axis, rng=args.seed,
-                       exact=args.exact, progress=sys.stderr.isatty() and not args.quiet)
-        start = time.perf_counter()
-        if args.task == "inpaint":
-            known, info = _known_pixels(args, image, info)
-            sigma = args.sigma / 255 if args.sigma is not None else None
-            restored = restore.inpaint(image, known, sigma, **options)
-            done = f"inpainted {(~known).sum()} missing pixels of {_describe(image)}"
-        else:
-            sigma = args.sigma / 255 if args.sigma is not None else _estimate_sigma(image,
-                                                                                  channel_axis)
-            if args.task == "deblur":
-                _check_kernel_fits(kernel, image)
-                restored = restore.deblur(image, kernel, sigma, boundary=args.boundary,
-                                          **options)
-                done = (f"deblurred {_describe(image)} (kernel {kernel.shape[1]}x"
-                        f"{kernel.shape[0]}, {args.boundary} boundary) at sigma {sigma * 255:.2f}")
-            else:
-                restored = restore.denoise(image, sigma=sigma, **options)
-                done = f"denoised {_describe(image)} at sigma {sigma * 255:.1f}"
-        elapsed = time.perf_counter() - start
-        report = [] if reference is None else _quality_report(image, restored, reference,
-                                                              channel_axis)
-        write_image(output_path, restored, info)
-    _inform(args, f"{done} in {elapsed:.1f} s; wrote {output_path}")
+        done, report = _restore_file(args, input_path, output_path, kernel,
+                                     progress=sys.stderr.isatty() and not args.quiet)
+    _inform(args, done)
     for line in report:
         print(line, flush=True)
+    return 0
+
+
+def _restore_file(args, input_path, output_path, kernel, *, progress):
+    """Restore one file into ``output_path``; return the summary line and quality lines."""
+    image, info = read_image(input_path)
+    reference = None if args.reference is None else _read_reference(args.reference, image)
+    channel_axis = -1 if image.ndim == 3 else None
+    check_large_enough(image, channel_axis, args.prior)
+    options = dict(prior=_prior(args), channel_axis=channel_axis, rng=args.seed,
+                   exact=args.exact, progress=progress, tile_size=args.tile)
+    start = time.perf_counter()
+    if args.task == "inpaint":
+        known, info = _known_pixels(args, image, info)
+        sigma = args.sigma / 255 if args.sigma is not None else None
+        restored = restore.inpaint(image, known, sigma, **options)
+        done = f"inpainted {(~known).sum()} missing pixels of {_describe(image)}"
+    else:
+        sigma = args.sigma / 255 if args.sigma is not None else _estimate_sigma(image,
+                                                                              channel_axis)
+        if args.task == "deblur":
+            _check_kernel_fits(kernel, image)
+            restored = restore.deblur(image, kernel, sigma, boundary=args.boundary, **options)
+            done = (f"deblurred {_describe(image)} (kernel {kernel.shape[1]}x"
+                    f"{kernel.shape[0]}, {args.boundary} boundary) at sigma {sigma * 255:.2f}")
+        else:
+            restored = restore.denoise(image, sigma=sigma, **options)
+            done = f"denoised {_describe(image)} at sigma {sigma * 255:.1f}"
+    elapsed = time.perf_counter() - start
+    report = [] if reference is None else _quality_report(image, restored, reference,
+                                                          channel_axis)
+    write_image(output_path, restored, info)
+    return f"{done} in {elapsed:.1f} s; wrote {output_path}", report
+
+
+#: File endings a batch picks up from a folder (other files there are ignored).
+BATCH_EXTENSIONS = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".npy", ".bmp", ".gif", ".webp")
+
+
+def _batch_jobs(inputs, output_folder):
+    """(input, output) pairs of a batch: the files given, and the images of the folders given.
+
+    Outputs keep the input's name; formats restore cannot write become ``.png``.
+    """
+    files = []
+    for path in inputs:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.suffix.lower() in BATCH_EXTENSIONS)
+            if not found:
+                raise UsageError(f"the folder '{path}' holds no image "
+                                 f"({', '.join(BATCH_EXTENSIONS)})")
+            files += found
+        else:
+            files.append(path)
+    jobs, names = [], {}
+    for path in files:
+        suffix = path.suffix if path.suffix.lower() in SUPPORTED_WRITE_EXTENSIONS else ".png"
+        output = output_folder / (path.stem + suffix)
+        if output.name in names and names[output.name] != path:
+            raise UsageError(f"'{path}' and '{names[output.name]}' would both be written to "
+                             f"'{output}'; restore them in separate runs")
+        names[output.name] = path
+        if path.exists() and _same_file(output, path):
+            raise UsageError(f"the output folder '{output_folder}' would overwrite the input "
+                             f"'{path}'; restore never overwrites an input: give another -o")
+        jobs.append((path, output))
+    return jobs
+
+
+def _run_batch(args, inputs):
+    """Restore several files into the folder ``-o``: one progress bar, go on past failures,
+    list them at the end; exit status 1 if any failed."""
+    from restore._progress import Progress
+
+    output_folder = Path(args.output)
+    if output_folder.suffix.lower() in SUPPORTED_WRITE_EXTENSIONS and not output_folder.is_dir():
+        raise UsageError(f"a folder or several inputs need a folder for -o, got the file name "
+                         f"'{output_folder}'")
+    if args.reference is not None:
+        raise UsageError("--reference compares one image; it cannot be used with a batch")
+    _check_task_options(args)
+    if output_folder.exists() and not output_folder.is_dir():
+        raise UsageError(f"-o '{output_folder}' is a file; a batch needs a folder")
+    jobs = _batch_jobs(inputs, output_folder)
+    kernel = _parse_kernel(args.kernel) if args.task == "deblur" else None
+    try:
+        output_folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"cannot create the output folder '{output_folder}': "
+                      f"{error.strerror or error}") from None
+    _check_output_folder(output_folder / "probe.png")
+    failures = []
+    with _library_logging(args), Progress(len(jobs), "restore", enabled=not args.quiet) as bar:
+        for input_path, output_path in jobs:
+            try:
+                done, _ = _restore_file(args, input_path, output_path, kernel, progress=False)
+                if args.verbose:
+                    _inform(args, f"{input_path}: {done}")
+            except (ValueError, TypeError, OSError, UsageError) as error:
+                if args.verbose:
+                    traceback.print_exc(file=sys.stderr)
+                failures.append((input_path, " ".join(str(error).split())))
+            bar.update()
+    if failures:
+        listed = "; ".join(f"{path}: {why}" for path, why in failures)
+        _print_error(f"{len(failures)} of {len(jobs)} files failed ({listed}); the others were "
+                     f"written to '{output_folder}'")
+        return 1
+    _inform(args, f"restored {len(jobs)} files into '{output_folder}'")
     return 0
 
 

@@ -103,10 +103,29 @@ def read_image(path):
     path = os.fspath(path)
     try:
         _check_is_file(path)
-        pixels, bit_depth, decoder = _decode(path)
+        with _quiet_decoders():
+            pixels, bit_depth, decoder = _decode(path)
         return _to_image_and_info(pixels, bit_depth, decoder, path)
     except ValueError as error:
         raise ValueError(f"cannot read '{path}': {error}") from None
+
+
+@contextlib.contextmanager
+def _quiet_decoders():
+    """Silence the decoders' own warnings and log lines (Pillow's "Corrupt EXIF data",
+    tifffile's "invalid offset"): a file they cannot decode becomes one ValueError."""
+    import logging
+    import warnings
+
+    tiff_logger = logging.getLogger("tifffile")
+    saved = tiff_logger.disabled
+    tiff_logger.disabled = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        tiff_logger.disabled = saved
 
 
 def _check_is_file(path):
@@ -394,7 +413,12 @@ def _to_bit_depth(array, bit_depth):
     if bit_depth == "float":
         return unit.astype(np.float32)
     top = np.iinfo(dtype).max
-    return np.round(np.clip(unit.astype(np.float64), 0.0, 1.0) * top).astype(dtype)
+    out = np.empty(unit.shape, dtype=dtype)
+    rows = max(1, (1 << 20) // max(1, unit[0].size))  # about a million samples at a time
+    for start in range(0, unit.shape[0], rows):  # bounded float64 temporaries on huge images
+        band = np.clip(unit[start:start + rows].astype(np.float64), 0.0, 1.0)
+        out[start:start + rows] = np.round(band * top)
+    return out
 
 
 def _attach_alpha(pixels, info, bit_depth):

@@ -1,0 +1,110 @@
+"""Overlapping tiles for images too large to restore whole.
+
+The EPLL z-step is local (each 8x8 patch is denoised on its own) and the
+x-step of denoising and inpainting is per pixel, so one HQS iteration lets a
+pixel feel the image at most ``p - 1`` pixels away. After ``T`` iterations a
+pixel farther than ``T (p - 1)`` from a tile's edge therefore gets exactly
+the value it would get in the whole image (exact path; the fast path draws
+the same random patch grids when the tile corners lie on even coordinates
+and the seed is the same, see :func:`restore.epll.random_subgrid`). Each
+tile is restored with a margin on every side, only its core is kept, and
+the cores tile the image without overlap: no blending, no seams. Deblurring
+(a global x-step) is only approximately local; its margin adds the kernel's
+size and the result agrees with the untiled one to a small tolerance.
+
+Memory then depends on the tile size, not the image size: besides the input
+and the output, one tile of ``(tile + 2 margin)^2`` pixels is in flight.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Images with more pixels than this (per channel) are restored in tiles by default.
+MAX_WHOLE_PIXELS = 2048 * 2048
+#: Default side of a tile's core (the part kept), in pixels; even (see the module notes).
+DEFAULT_TILE = 1024
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile: ``outer`` is what gets restored, ``core`` (inside it) what is kept.
+
+    ``outer`` and ``core`` are ``(rows, cols)`` slice pairs in image
+    coordinates; ``inner`` is ``core`` relative to ``outer``.
+    """
+
+    outer: tuple
+    core: tuple
+
+    @property
+    def inner(self):
+        (orow, ocol), (crow, ccol) = self.outer, self.core
+        return (slice(crow.start - orow.start, crow.stop - orow.start),
+                slice(ccol.start - ocol.start, ccol.stop - ocol.start))
+
+
+def _even_floor(value):
+    return value - value % 2
+
+
+def _spans(length, tile, margin):
+    """(outer, core) slice pairs along one axis: cores of ``tile`` pixels, outers
+    widened by ``margin`` (clipped to the image; starts rounded down to even)."""
+    spans = []
+    for start in range(0, length, tile):
+        stop = min(start + tile, length)
+        outer_start = _even_floor(max(0, start - margin))
+        outer_stop = min(length, stop + margin)
+        if outer_stop - outer_start < min(tile, length):  # a thin last tile: widen it
+            outer_start = _even_floor(max(0, outer_stop - tile))
+        spans.append((slice(outer_start, outer_stop), slice(start, stop)))
+    return spans
+
+
+def plan_tiles(height, width, tile=DEFAULT_TILE, margin=64):
+    """The tiles covering an ``height x width`` image.
+
+    Parameters
+    ----------
+    height, width : int
+    tile : int
+        Side of each core (the last row/column of tiles may be smaller); made even.
+    margin : int
+        Extra pixels restored on every side of a core and then discarded.
+
+    Returns
+    -------
+    list of Tile
+        Cores partition the image exactly; each outer holds its core plus up
+        to ``margin`` pixels on each side (more before a thin last core, so
+        that every outer is at least ``tile`` pixels long where the image is).
+    """
+    tile = max(2, _even_floor(int(tile)))
+    if margin < 0:
+        raise ValueError(f"margin must be non-negative, got {margin}")
+    return [Tile((orow, ocol), (crow, ccol))
+            for orow, crow in _spans(height, tile, margin)
+            for ocol, ccol in _spans(width, tile, margin)]
+
+
+def needs_tiling(shape, tile_size):
+    """Whether an image of ``shape`` (H, W, ...) is tiled for ``tile_size`` (see api)."""
+    height, width = shape[:2]
+    if tile_size is None:
+        return height * width > MAX_WHOLE_PIXELS
+    return height > tile_size or width > tile_size
+
+
+def check_tile_size(tile_size, patch_size):
+    """``None`` (automatic) or an integer of at least twice the patch size."""
+    if tile_size is None:
+        return None
+    if isinstance(tile_size, bool) or not isinstance(tile_size, (int,)) and not (
+            hasattr(tile_size, "__index__")):
+        raise TypeError(f"tile_size must be an integer number of pixels or None, got "
+                        f"{tile_size!r}")
+    tile_size = int(tile_size)
+    if tile_size < 2 * patch_size:
+        raise ValueError(f"tile_size must be at least {2 * patch_size} pixels (two patches), got "
+                         f"{tile_size}; or pass None to tile only huge images")
+    return tile_size

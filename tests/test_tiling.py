@@ -1,0 +1,109 @@
+"""Tiled restoration: cores partition the image, seams are invisible, memory is per tile."""
+import numpy as np
+import pytest
+
+from restore import api, deblur, denoise, inpaint
+from restore.tiling import plan_tiles
+
+
+@pytest.fixture(scope="module")
+def images():
+    rng = np.random.default_rng(0)
+    rows, cols = np.mgrid[:100, :112]
+    clean = (0.5 + 0.3 * np.sin(rows / 6.0) * np.cos(cols / 9.0)
+             + 0.1 * (cols > 50)).astype(np.float32)
+    noisy = (clean + rng.normal(0, 0.1, clean.shape)).astype(np.float32)
+    return clean, noisy
+
+
+@pytest.mark.parametrize("height,width,tile,margin", [(100, 112, 32, 36), (9, 1000, 64, 5),
+                                                      (257, 255, 256, 0)])
+def test_cores_partition_the_image(height, width, tile, margin):
+    hits = np.zeros((height, width), int)
+    for t in plan_tiles(height, width, tile, margin):
+        hits[t.core] += 1
+        (orow, ocol), (crow, ccol) = t.outer, t.core
+        assert orow.start <= crow.start and crow.stop <= orow.stop
+        assert orow.stop - crow.stop <= margin
+        assert crow.start - orow.start <= max(margin, tile)
+        assert orow.stop - orow.start >= min(tile, height)
+        assert orow.start % 2 == 0 and ocol.start % 2 == 0  # same random grids as untiled
+    assert (hits == 1).all()
+
+
+def test_tiled_denoising_matches_untiled(images):
+    """Fast path with a fixed seed: tiles draw the same random patch grids as the whole."""
+    _, noisy = images
+    whole = denoise(noisy, 0.1, rng=7)
+    tiled = denoise(noisy, 0.1, rng=7, tile_size=32)  # 4 x 4 tiles
+    np.testing.assert_allclose(tiled[8:-8, 8:-8], whole[8:-8, 8:-8], atol=1e-5)
+
+
+def test_seams_would_show_without_the_margin(images, monkeypatch):
+    """The comparison above can fail: with no margin the tile edges differ."""
+    _, noisy = images
+    whole = denoise(noisy, 0.1, rng=7)
+    monkeypatch.setattr(api, "_tile_margin", lambda *args: 0)
+    tiled = denoise(noisy, 0.1, rng=7, tile_size=32)
+    assert np.abs(tiled - whole)[8:-8, 8:-8].max() > 1e-2
+
+
+def test_colour_tiles_and_memory_per_tile(images, monkeypatch):
+    """A colour image in tiles: EPLL only ever sees tile-sized windows."""
+    from restore import epll
+
+    _, noisy = images
+    colour = np.stack([noisy, noisy[::-1], noisy[:, ::-1]], axis=-1)
+    seen = []
+    real = epll.epll_restore
+
+    def spy(observed, *args, **kwargs):
+        seen.append(observed.shape)
+        return real(observed, *args, **kwargs)
+
+    whole = denoise(colour, 0.1, channel_axis=-1, rng=3)
+    monkeypatch.setattr(epll, "epll_restore", spy)
+    tiled = denoise(colour, 0.1, channel_axis=-1, rng=3, tile_size=48)
+    margin = api._tile_margin(epll.DENOISE_SCHEDULE, 0.1, 8)
+    assert len(seen) == 3 * len(plan_tiles(100, 112, 48, margin)) and len(seen) > 3
+    assert max(max(shape) for shape in seen) <= 48 + 2 * margin
+    np.testing.assert_allclose(tiled[8:-8, 8:-8], whole[8:-8, 8:-8], atol=1e-5)
+
+
+def test_inpaint_and_deblur_tiles_get_their_window(images, monkeypatch):
+    """Each tile is restored with its own part of the mask; deblur tiles use the reflect
+    boundary and a margin widened by the kernel (EPLL itself stubbed out: wiring only)."""
+    from restore import epll
+    from restore.kernels import gaussian_kernel
+    from restore.operators import Blur, Mask
+
+    clean, noisy = images
+    seen = []
+
+    def stub(observed, operator, *args, **kwargs):
+        seen.append((observed.copy(), operator))
+        return observed
+
+    monkeypatch.setattr(epll, "epll_restore", stub)
+    monkeypatch.setattr(api, "_tile_margin", lambda *args: 10)
+    known = np.random.default_rng(1).random(clean.shape) > 0.3
+    inpaint(clean, known, tile_size=40)
+    tiles = plan_tiles(100, 112, 40, 10)
+    assert len(seen) == len(tiles) == 9
+    for (observed, operator), tile in zip(seen, tiles):
+        assert isinstance(operator, Mask)
+        np.testing.assert_array_equal(operator.known, known[tile.outer])
+        np.testing.assert_array_equal(observed, clean[tile.outer])
+    seen.clear()
+    kernel = gaussian_kernel(1.0)
+    deblur(noisy, kernel, 0.05, boundary="circular", tile_size=40)
+    tiles = plan_tiles(100, 112, 40, 10 + 2 * kernel.shape[0])
+    assert len(seen) == len(tiles)
+    assert all(isinstance(op, Blur) and op.boundary == "reflect" for _, op in seen)
+    assert [obs.shape for obs, _ in seen] == [clean[t.outer].shape for t in tiles]
+
+
+@pytest.mark.parametrize("tile_size,error", [(4, ValueError), (2.5, TypeError), ("64", TypeError)])
+def test_bad_tile_sizes(images, tile_size, error):
+    with pytest.raises(error, match="tile_size"):
+        denoise(images[1], 0.1, tile_size=tile_size)

@@ -136,10 +136,10 @@ def plot(result, path):
             px, sec = zip(*points)
             ax.loglog(px, sec, "o-", label=METHOD_LABELS[method])
     px = np.array([r["pixels"] for r in rows], dtype=float)
-    first = next((r for r in rows if "epll" in r["methods"]), None)
-    if first is not None:
-        ax.loglog(px, first["methods"]["epll"]["seconds"] * px / first["pixels"], "k:",
-                  label="linear in pixels (slope 1)")
+    largest = next((r for r in reversed(rows) if "epll" in r["methods"]), None)
+    if largest is not None:
+        ax.loglog(px, largest["methods"]["epll"]["seconds"] * px / largest["pixels"], "k:",
+                  label="linear in pixels (slope 1, through the largest)")
     ax.set_xlabel("pixels")
     ax.set_ylabel("seconds per image")
     ax.set_title(f"Grey denoising, sigma {result['settings']['sigma']:g}, "
@@ -154,7 +154,7 @@ def plot(result, path):
 def _cell(row, method, key, fmt):
     values = row["methods"].get(method)
     if values is None:
-        return row["skipped"].get(method, "-")
+        return f"skipped ({row['skipped'][method]})" if key == "seconds" else ""
     value = values[key]
     return "-" if value is None else format(value, fmt)
 

@@ -39,6 +39,9 @@ BOUNDARIES = ("reflect", "circular")
 #: CBSD68) by benchmarks/tune_colour.py; see benchmarks/results/colour_tuning.json.
 COLOUR_CHROMA_FACTOR = 1.5
 
+#: :func:`estimate_sigma` looks at most at a centre crop of this many pixels a side.
+SIGMA_ESTIMATE_SIDE = 2048
+
 
 def estimate_sigma(image, *, channel_axis=None) -> float:
     """Estimate the standard deviation of additive white Gaussian noise.
@@ -46,11 +49,16 @@ def estimate_sigma(image, *, channel_axis=None) -> float:
     Uses the robust wavelet (MAD) estimator of Donoho & Johnstone as in
     ``skimage.restoration.estimate_sigma``; for colour images the channels'
     estimates are averaged. Returns sigma on the image's [0, 1] scale.
+    Images over :data:`SIGMA_ESTIMATE_SIDE` pixels a side are measured on
+    their centre crop of that size (bounded memory on huge images).
     """
     from skimage.restoration import estimate_sigma as _skimage_sigma
 
-    image = as_float_image(image, name="image")
-    return float(_skimage_sigma(image, channel_axis=channel_axis, average_sigmas=True))
+    image = to_channels_last(as_float_image(image, name="image"), channel_axis)
+    top, left = (max(0, (n - SIGMA_ESTIMATE_SIDE) // 2) for n in image.shape[:2])
+    crop = image[top:top + SIGMA_ESTIMATE_SIDE, left:left + SIGMA_ESTIMATE_SIDE]
+    return float(_skimage_sigma(crop, channel_axis=None if channel_axis is None else -1,
+                                average_sigmas=True))
 
 
 def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,

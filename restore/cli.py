@@ -140,6 +140,9 @@ def _build_parser():
                              + " (an existing file is replaced; the input never is); for a "
                                "batch, a folder (created if missing) that gets one file per "
                                "input, same name (JPEG and other formats become .png)")
+    parser.add_argument("--bit-depth", choices=("8", "16", "float"), metavar="{8,16,float}",
+                        help="bits per sample of the output (default: the input's; PNG has no "
+                             "float and gets 16)")
     parser.add_argument("--tile", type=_positive_int, metavar="N",
                         help="restore in overlapping tiles of N x N pixels to bound memory "
                              "(default: tiles of 1024 only for images over 4 megapixels)")
@@ -302,7 +305,9 @@ def _restore_file(args, input_path, output_path, kernel, *, progress):
     elapsed = time.perf_counter() - start
     report = [] if reference is None else _quality_report(image, restored, reference,
                                                           channel_axis)
-    write_image(output_path, restored, info)
+    depth = None if args.bit_depth is None else (
+        "float" if args.bit_depth == "float" else int(args.bit_depth))
+    write_image(output_path, restored, info, bit_depth=depth)
     return f"{done} in {elapsed:.1f} s; wrote {output_path}", report
 
 

@@ -112,3 +112,18 @@ def test_two_inputs_with_the_same_output_name_are_refused(tmp_path, capsys, call
     status, _, err = _run(capsys, inputs / "a.png", inputs / "sub" / "a.png",
                           "-o", tmp_path / "out")
     assert status == 2 and "both be written" in err and calls == []
+
+
+@pytest.mark.parametrize("depth,expected", [(None, 8), ("16", 16), ("float", 16)])
+def test_output_keeps_the_bit_depth_unless_asked(tmp_path, capsys, calls, inputs, depth,
+                                                 expected):
+    extra = [] if depth is None else ["--bit-depth", depth]
+    status, _, err = _run(capsys, inputs / "c.png", "-o", tmp_path / "out.png", "--sigma", 25,
+                          *extra)
+    assert status == 0, err
+    _, info = read_image(tmp_path / "out.png")
+    assert info.bit_depth == expected and info.mode == "RGBA"
+    if depth == "float":
+        status, _, err = _run(capsys, inputs / "c.png", "-o", tmp_path / "out.tif", "--sigma",
+                              25, *extra)
+        assert status == 0 and read_image(tmp_path / "out.tif")[1].bit_depth == "float"

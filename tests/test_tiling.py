@@ -107,3 +107,20 @@ def test_inpaint_and_deblur_tiles_get_their_window(images, monkeypatch):
 def test_bad_tile_sizes(images, tile_size, error):
     with pytest.raises(error, match="tile_size"):
         denoise(images[1], 0.1, tile_size=tile_size)
+
+
+def test_noise_estimate_of_a_huge_image_looks_at_a_centre_crop(monkeypatch):
+    import skimage.restoration
+
+    seen = []
+    real = skimage.restoration.estimate_sigma
+
+    def spy(image, **kwargs):
+        seen.append(image.shape)
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(skimage.restoration, "estimate_sigma", spy)
+    monkeypatch.setattr(api, "SIGMA_ESTIMATE_SIDE", 64)
+    noisy = 0.5 + np.random.default_rng(0).normal(0, 0.1, (3, 150, 130))
+    assert abs(api.estimate_sigma(noisy, channel_axis=0) - 0.1) < 0.01
+    assert seen == [(64, 64, 3)]

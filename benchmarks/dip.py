@@ -1,10 +1,10 @@
-"""Deep Image Prior on BSD68 crops: denoising at sigma 25 and 50 % inpainting, peers in the same run.
+"""Deep Image Prior on BSD68 crops: denoising at sigma 25, 50 % inpainting, peers in the same run.
 
 Usage::
 
     python -m benchmarks.dip --data ../shared/data/bsd68 --train ../shared/data/train400 \\
         [--limit 8] [--crop 128] [--tasks denoise inpaint] \\
-        [--methods dip-direct tv biharmonic] [--width 128] [--iterations N] \\
+        [--methods dip-direct tv biharmonic] [--width 128] [--iterations DENOISE INPAINT] \\
         [--device cpu] [--threads 1] [--out benchmarks/results] [--markdown BENCHMARKS.md]
 
 Degradations as in :mod:`benchmarks.bsds` (noise drawn for the full image,
@@ -79,8 +79,9 @@ class DipRunner:
     def __init__(self, mode, width, iterations, device):
         from priors.dip import DeepImagePrior, Hourglass
 
-        self.prior = DeepImagePrior(Hourglass(channels_down=width, channels_up=width),
-                                    iterations=iterations, mode=mode, device=device)
+        shape = Hourglass(channels_down=width, channels_up=width)
+        self.priors = {task: DeepImagePrior(shape, iterations=iterations.get(task), mode=mode,
+                                            device=device) for task in GROUPS}
         self.calls = []
 
     def __call__(self, observed, *, rng, sigma=None, known=None):
@@ -90,11 +91,13 @@ class DipRunner:
 
         seed = int(rng.integers(2**31))
         start = time.perf_counter()
+        task = "denoise" if known is None else "inpaint"
+        prior = self.priors[task]
         if known is None:
-            out = restore.denoise(observed, sigma, prior=self.prior, rng=seed)
+            out = restore.denoise(observed, sigma, prior=prior, rng=seed)
         else:
-            out = restore.inpaint(observed, known, prior=self.prior, rng=seed)
-        self.calls.append({"iterations": self.prior.n_iter_,
+            out = restore.inpaint(observed, known, prior=prior, rng=seed)
+        self.calls.append({"iterations": prior.n_iter_,
                            "seconds": time.perf_counter() - start})
         return out
 
@@ -157,8 +160,9 @@ def render_section(result, methods):
         if settings["crop"] else f"First {settings['n_images']} images, whole.",
         f"DIP network: hourglass depth 5, {settings['width']} down / {settings['width']} up / "
         "4 skip channels, 32 input channels (the paper's width is 128); Adam lr 0.01, input "
-        f"perturbation 1/30, moving average 0.99; at most {settings['iterations']} steps, "
-        "denoising stops when the average fits the noisy image to within sigma^2.",
+        "perturbation 1/30, moving average 0.99; at most "
+        + ", ".join(f"{n} steps ({t})" for t, n in settings["iterations"].items())
+        + "; denoising stops earlier once the average fits the noisy image to within sigma^2.",
     ]
     if settings.get("tv_weight") is not None:
         lines.append(f"TV weight {settings['tv_weight']} chosen on {settings['tv_images']} "
@@ -194,6 +198,33 @@ def render_section(result, methods):
     return "\n".join(lines)
 
 
+def label(name, settings):
+    """Column title of a method in the tables."""
+    if name.startswith("dip"):
+        return f"DIP {name[4:]}" + (" (default)" if name == settings["default_method"] else "")
+    if name == "tv":
+        return f"TV (skimage, weight {settings['tv_weight']})"
+    return "biharmonic (skimage)"
+
+
+def render_saved(json_path, markdown=None):
+    """Render the section of a saved (possibly cut-short) run; update ``markdown`` if given."""
+    import json
+
+    result = json.loads(Path(json_path).read_text(encoding="utf-8"))
+    settings = result["settings"]
+    names = dict.fromkeys(r["method"] for r in result["rows"])
+    result["summaries"] = summarise(result["rows"])  # of the rows there are
+    result["dip_statistics"] = dip_statistics(result["rows"],
+                                              [n for n in names if n.startswith("dip")])
+    methods = [task_method(name, label(name, settings), None) for name in names]
+    section = render_section(result, methods)
+    if markdown is not None:
+        key = f"{settings['dataset']}-dip" + (f"-{settings['tag']}" if settings["tag"] else "")
+        update_markdown_file(markdown, key, section)
+    return section
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m benchmarks.dip",
                                      description=__doc__.splitlines()[0])
@@ -209,7 +240,8 @@ def build_parser():
                         default=["dip-direct", "tv", "biharmonic"])
     parser.add_argument("--width", type=int, default=128,
                         help="channels of the hourglass (the paper's 128 by default)")
-    parser.add_argument("--iterations", type=int, help="most Adam steps (default: by task)")
+    parser.add_argument("--iterations", type=int, nargs=2, metavar=("DENOISE", "INPAINT"),
+                        help="most Adam steps per task (default: DEFAULT_ITERATIONS)")
     parser.add_argument("--device", choices=("cpu", "cuda"))
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     parser.add_argument("--seed", type=int, default=0)
@@ -239,7 +271,8 @@ def main(argv=None):
         "crop": args.crop, "tasks": args.tasks, "methods": args.methods, "seed": args.seed,
         "width": args.width, "device": device, "threads": torch.get_num_threads(),
         "torch": torch.__version__, "default_method": f"dip-{default_mode}",
-        "iterations": args.iterations or {t: DEFAULT_ITERATIONS[t] for t in args.tasks},
+        "iterations": dict(zip(GROUPS, args.iterations)) if args.iterations
+        else {t: DEFAULT_ITERATIONS[t] for t in args.tasks},
         "tag": tag, "command": "python -m benchmarks.dip " + shlex.join(argv),
         "json": str(json_path), "started": utc_now(), "machine": machine_info(),
         "tv_weight": None, "tv_images": args.tv_images,
@@ -249,37 +282,37 @@ def main(argv=None):
             args.train, args.tv_images, args.crop, args.seed)
         print(f"TV weight {settings['tv_weight']} (Train400 PSNR {settings['tv_table']})",
               file=sys.stderr)
-    runners = {name: DipRunner(name.split("-")[1], args.width, args.iterations, device)
+    runners = {name: DipRunner(name.split("-")[1], args.width, settings["iterations"], device)
                for name in args.methods if name.startswith("dip")}
     for runner in runners.values():  # warm-up: first torch calls, untimed
         warm = images[0].clean[:32, :32]
         runner(warm, rng=np.random.default_rng(0), sigma=0.1)
         runner.calls.clear()
-    registry = {name: task_method(name, f"DIP {name[4:]}"
-                                  + (" (default)" if name == settings["default_method"] else ""),
-                                  runner) for name, runner in runners.items()}
+    runs = {**runners, "biharmonic": _run_biharmonic}
     if settings["tv_weight"] is not None:
-        registry["tv"] = task_method("tv", f"TV (skimage, weight {settings['tv_weight']})",
-                                     _run_tv(settings["tv_weight"]))
-    registry["biharmonic"] = task_method("biharmonic", "biharmonic (skimage)", _run_biharmonic)
+        runs["tv"] = _run_tv(settings["tv_weight"])
+    registry = {name: task_method(name, label(name, settings), run) for name, run in runs.items()}
     result = {"settings": settings, "rows": [], "summaries": [], "complete": False}
-    all_methods = []
-    for task in args.tasks:
-        methods = [registry[m] for m in TASK_METHODS[task] if m in args.methods]
-        all_methods += [m for m in methods if m not in all_methods]
-        degrade = denoise_degrader(args.seed, args.crop) if task == "denoise" else \
-            _tagged(inpaint_degrader(["random50"], args.seed, args.crop), "inpaint")
-        done = run_cases(images, degrade, methods, settings=settings, seed=args.seed)
-        for name, runner in runners.items():  # attach steps and seconds, in call order
-            rows = [r for r in done["rows"] if r["method"] == name]
-            for row, call in zip(rows, runner.calls):
-                row.update(iterations=call["iterations"],
-                           seconds_per_iteration=call["seconds"] / call["iterations"])
-            runner.calls.clear()
-        result["rows"] += done["rows"]
+    methods = {task: [registry[m] for m in TASK_METHODS[task] if m in args.methods]
+               for task in args.tasks}
+    degraders = {"denoise": denoise_degrader(args.seed, args.crop),
+                 "inpaint": _tagged(inpaint_degrader(["random50"], args.seed, args.crop),
+                                    "inpaint")}
+    for image in images:  # image by image, both tasks, so that a cut-short run covers both
+        for task in args.tasks:
+            done = run_cases([image], degraders[task], methods[task], settings=settings,
+                             seed=args.seed)
+            for name, runner in runners.items():  # attach steps and seconds, in call order
+                rows = [r for r in done["rows"] if r["method"] == name]
+                for row, call in zip(rows, runner.calls):
+                    row.update(iterations=call["iterations"],
+                               seconds_per_iteration=call["seconds"] / call["iterations"])
+                runner.calls.clear()
+            result["rows"] += done["rows"]
         result["summaries"] = summarise(result["rows"])
         result["dip_statistics"] = dip_statistics(result["rows"], runners)
         write_json_atomic(json_path, result)
+    all_methods = list({m.name: m for task in args.tasks for m in methods[task]}.values())
     result["complete"] = True
     result["finished"] = utc_now()
     write_json_atomic(json_path, result)

@@ -25,7 +25,7 @@ def test_benchmark_writes_json_and_markdown(tmp_path):
     markdown = tmp_path / "B.md"
     assert main(["--data", str(tmp_path / "test"), "--train", str(tmp_path / "train"),
                  "--tv-images", "2", "--limit", "1", "--crop", "16", "--width", "4",
-                 "--iterations", "3", "--methods", "dip-direct", "dip-hqs", "tv", "biharmonic",
+                 "--iterations", "3", "3", "--methods", "dip-direct", "dip-hqs", "tv", "biharmonic",
                  "--out", str(tmp_path), "--markdown", str(markdown)]) == 0
     result = json.loads((tmp_path / "test_dip.json").read_text())
     assert result["complete"]
@@ -44,3 +44,19 @@ def test_tv_weight_is_never_tuned_on_bsd68(tmp_path):
 
     with pytest.raises(ValueError, match="never on BSD68"):
         tune_tv_weight(tmp_path / "bsd68", 2, 16, 0)
+
+
+def test_a_cut_short_run_renders_from_its_json(tmp_path):
+    from benchmarks.dip import main, render_saved
+
+    _write_pngs(tmp_path / "test", 2, 24, 0)
+    assert main(["--data", str(tmp_path / "test"), "--limit", "2", "--crop", "16",
+                 "--width", "4", "--iterations", "2", "2", "--methods", "dip-direct",
+                 "biharmonic", "--tasks", "inpaint", "--out", str(tmp_path)]) == 0
+    path = tmp_path / "test_dip.json"
+    result = json.loads(path.read_text())
+    result["rows"] = result["rows"][:2]  # as if stopped after the first image
+    result["complete"] = False
+    path.write_text(json.dumps(result))
+    section = render_saved(path, tmp_path / "B.md")
+    assert "**Incomplete**" in section and "| 50% missing at random | 1 |" in section

@@ -136,6 +136,25 @@ def _run_epll_exact(noisy, sigma, *, rng):
     return denoise(noisy, sigma=sigma, prior="gmm", exact=True, rng=rng)
 
 
+def _run_epll_vae(noisy, sigma, *, rng):
+    """Our EPLL with the patch VAE prior (``priors.vae``), the default (fast) path."""
+    from restore import denoise
+
+    return denoise(noisy, sigma=sigma, prior="vae", rng=rng)
+
+
+def _vae_unavailable():
+    """Reason why the VAE prior cannot run (no torch, no trained weights), or None."""
+    reason = _epll_unavailable()
+    if reason is None and importlib.util.find_spec("torch") is None:
+        reason = "torch is not installed (pip install -e '.[deep]')"
+    if reason is None:
+        from priors.registry import DATA_DIR
+        if not (DATA_DIR / "vae_8x8.npz").exists():
+            reason = "data/vae_8x8.npz missing (train it with `restore train vae`, see README)"
+    return reason
+
+
 def _epll_unavailable():
     """Reason why ``restore.denoise`` with the GMM prior cannot run, or None."""
     for module in ("restore", "restore.epll", "priors.registry"):
@@ -167,6 +186,7 @@ def _bm3d_unavailable():
 register_method(Method("epll", "EPLL (ours, default)", _run_epll, _epll_unavailable))
 register_method(Method("epll-exact", "EPLL exact (ours)", _run_epll_exact, _epll_unavailable))
 register_method(Method("bm3d", "BM3D (this run)", _run_bm3d, _bm3d_unavailable))
+register_method(Method("epll-vae", "EPLL + VAE prior (ours)", _run_epll_vae, _vae_unavailable))
 
 
 # ---------------------------------------------------------------------------

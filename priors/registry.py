@@ -9,7 +9,7 @@ from priors.base import ImagePrior, PatchPrior
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 #: Priors built afresh for every image (nothing to train): Deep Image Prior.
 _UNTRAINED = ("dip",)
-_PRETRAINED = {"gmm": DATA_DIR / "gmm_8x8_200.npz"}
+_PRETRAINED = {"gmm": DATA_DIR / "gmm_8x8_200.npz", "vae": DATA_DIR / "vae_8x8.npz"}
 
 
 def available_priors():
@@ -26,6 +26,9 @@ def _load(name):
     if name == "gmm":
         from priors.gmm import GaussianMixturePrior
         return GaussianMixturePrior.load(path)
+    if name == "vae":
+        from priors.vae import VAEPrior
+        return VAEPrior.load(path)
     raise AssertionError(name)
 
 

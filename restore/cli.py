@@ -60,13 +60,16 @@ exit status: 0 success, 1 runtime error (unreadable file, ...), 2 usage error
 (bad arguments, including an unusable --kernel or --mask)"""
 
 TRAIN_DESCRIPTION = """\
-Train a patch prior on folders of images and save it. Only the Gaussian
-mixture (gmm) prior of EPLL can be trained so far: EM on random 8x8 patches.
-Never train on the BSD68/CBSD68 test sets (they are refused)."""
+Train a patch prior on folders of images and save it: the Gaussian mixture
+(gmm) of EPLL by EM, or the patch VAE (vae) by maximising the ELBO, both on
+random 8x8 patches. Never train on the BSD68/CBSD68 test sets (they are
+refused)."""
 
 TRAIN_EPILOG = """\
 example (the shipped prior; takes a long time on 2 cores):
   restore train gmm --data ../shared/data/train400 -o data/gmm_8x8_200.npz
+  restore train vae --data ../shared/data/train400 ../shared/data/bsds500_test \
+      --patches 600000 -o data/vae_8x8.npz
 
 exit status: 0 success, 1 runtime error, 2 usage error"""
 
@@ -195,7 +198,7 @@ def _build_parser():
 def _build_train_parser():
     parser = _Parser(prog="restore train", description=TRAIN_DESCRIPTION, epilog=TRAIN_EPILOG,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("prior", choices=["gmm"], help="which prior to train")
+    parser.add_argument("prior", choices=["gmm", "vae"], help="which prior to train")
     parser.add_argument("--data", nargs="+", required=True, metavar="DIR",
                         help="folders of training images (PNG, JPEG, TIFF, BMP)")
     parser.add_argument("-o", "--output", required=True, metavar="OUTPUT",
@@ -208,6 +211,13 @@ def _build_train_parser():
                         help="maximum number of EM iterations (default: %(default)s)")
     parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="N",
                         help="seed for patch sampling and initialisation (default: %(default)s)")
+    parser.add_argument("--latent", type=_positive_int, default=16, metavar="L",
+                        help="vae: dimension of the latent z (default: %(default)s)")
+    parser.add_argument("--hidden", type=_positive_int, nargs="+", default=[128, 128],
+                        metavar="H", help="vae: hidden widths of the encoder, mirrored by the "
+                                          "decoder (default: 128 128)")
+    parser.add_argument("--epochs", type=_positive_int, default=4, metavar="N",
+                        help="vae: passes over the training patches (default: %(default)s)")
     parser.add_argument("--init", metavar="PRIOR",
                         help="start EM from this trained prior (.npz) instead of k-means, e.g. "
                              "to continue training on more patches")
@@ -526,16 +536,23 @@ def _describe(image):
 
 # ----------------------------------------------------------------------------- training
 def _run_train(args):
-    from restore.training import train_gmm_prior
+    from restore.training import train_gmm_prior, train_vae_prior
 
     output_path = Path(args.output)
     _check_output_name(output_path, (".npz",))
     _check_output_folder(output_path)
     start = time.perf_counter()
     with _library_logging(args):
-        prior = train_gmm_prior(list(args.data), n_components=args.components,
-                                n_patches=args.patches, max_iter=args.max_iter, rng=args.seed,
-                                init=args.init, progress=not args.quiet)
+        if args.prior == "vae":
+            if args.init is not None:
+                raise UsageError("--init applies to gmm only")
+            prior = train_vae_prior(list(args.data), latent_dim=args.latent,
+                                    hidden=tuple(args.hidden), n_patches=args.patches,
+                                    epochs=args.epochs, rng=args.seed, progress=not args.quiet)
+        else:
+            prior = train_gmm_prior(list(args.data), n_components=args.components,
+                                    n_patches=args.patches, max_iter=args.max_iter,
+                                    rng=args.seed, init=args.init, progress=not args.quiet)
         _save_atomically(prior, output_path)
     elapsed = time.perf_counter() - start
     _inform(args, f"trained the {args.prior} prior in {elapsed:.1f} s ({elapsed / 60:.1f} min); "

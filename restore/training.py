@@ -81,3 +81,22 @@ def train_gmm_prior(image_dirs, *, n_components=200, patch_size=8, n_patches=500
     prior.fit(patches)
     prior.n_train_ = patches.shape[0]
     return prior
+
+
+def train_vae_prior(image_dirs, *, latent_dim=16, hidden=(128, 128), patch_size=8,
+                    n_patches=600_000, epochs=4, batch_size=1024, learning_rate=2e-3, rng=0,
+                    progress=True):
+    """Fit the patch VAE (:class:`priors.vae.VAEPrior`) by maximising the ELBO on random
+    patches of the training images; one seed drives sampling, initialisation and batches."""
+    from priors.vae import VAEPrior
+
+    rng = np.random.default_rng(rng)
+    paths = list_training_images(image_dirs)
+    if progress:
+        print(f"sampling {n_patches} patches of {patch_size}x{patch_size} from {len(paths)} images",
+              file=sys.stderr, flush=True)
+    patches = sample_patches([load_grey(p) for p in paths], n_patches, patch_size, rng)
+    prior = VAEPrior(latent_dim, hidden, patch_size)
+    prior.fit(patches, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+              rng=rng, verbose=progress)
+    return prior

@@ -1,0 +1,471 @@
+"""Variational-autoencoder prior over the zero-mean part of image patches.
+
+What the density is of
+----------------------
+As for :mod:`priors.gmm`, a patch ``x`` (length ``d = p**2``) splits into its
+mean (DC) and its zero-mean part. The zero-mean part is written in the
+orthonormal 2-D DCT basis without its constant atom, ``c = B^T x`` (``B`` is
+``d x m``, ``m = d - 1``); any two orthonormal bases of that subspace give the
+same Lebesgue density, so :meth:`VAEPrior.log_prob` is comparable with the
+GMM's. Internally each coordinate is divided by its training standard
+deviation ``s_j``, ``u = c / s``; the Jacobian ``-sum_j log s_j`` is added back.
+
+The model (an infinite mixture of diagonal Gaussians)::
+
+    z ~ N(0, I_L),        u | z ~ N(mu(z), diag v(z)),   v(z) = floor + softplus(.)
+
+with MLP decoder ``(mu, v)``, trained by maximising the ELBO
+
+    E_q[log p(u | z)] - KL(q(z | u) || N(0, I)),   q(z | u) = N(m(u), diag e^{l(u)}),
+
+with the reparameterisation ``z = m + e^{l/2} eps`` and the analytic KL. The
+encoder also takes the noise variance ``s2`` of its input: trained on clean
+patches (``s2 = 0``) and on noisy ones, for which the likelihood is
+``N(y; mu(z), v(z) + s2/s^2)`` (the exact model of ``y = x + n``), so that
+``q(z | y, s2)`` approximates the posterior of a noisy patch (the z-step's
+starting point) while ``q(z | u, 0)`` is the usual VAE encoder.
+
+Denoising (the EPLL z-step) at noise variance ``s2``: with ``n_samples = 1``
+it takes the encoder's mean ``z*`` of the noisy patch (optionally refined by
+gradient ascent on ``log p(z) + log N(y; mu(z), v(z) + s2)``) and applies the
+per-coordinate Wiener filter ``mu + v / (v + s2) (y - mu)`` in the DCT
+domain; with ``n_samples > 1`` it averages that filter over ``z`` drawn from
+``q(z | y, s2)``, self-normalised importance weights
+``p(z) N(y; mu, v + s2) / q(z | y)``: an estimate of the posterior mean
+``E[x | y]``. The DC passes through unchanged, as in the GMM.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from priors.base import PatchPrior
+
+FORMAT_VERSION = 1
+_LOG_2PI = math.log(2 * math.pi)
+#: Added to the decoder's variance on the [0, 1] pixel scale (as the GMM's reg_covar).
+VARIANCE_FLOOR = 1e-6
+
+
+def dct_ac_basis(p):
+    """Orthonormal 2-D DCT-II atoms without the constant one, ``(p*p, p*p - 1)``,
+    ordered by frequency ``i + j`` (the zig-zag diagonals)."""
+    k = np.arange(p)
+    c = np.sqrt(2.0 / p) * np.cos(np.pi * (2 * k[None, :] + 1) * k[:, None] / (2 * p))
+    c[0] /= np.sqrt(2.0)
+    atoms = np.einsum("ia,jb->ijab", c, c).reshape(p * p, p * p)  # row (i, j) = atom
+    order = sorted(((i, j) for i in range(p) for j in range(p) if i + j > 0),
+                   key=lambda ij: (ij[0] + ij[1], ij[0]))
+    return np.stack([atoms[i * p + j] for i, j in order], axis=1)
+
+
+def _check_patches(patches, d):
+    array = np.asarray(patches)
+    if array.ndim != 2 or array.shape[1] != d:
+        raise ValueError(f"patches must have shape (n, {d}), got {array.shape}; "
+                         "each row is one flattened patch")
+    if not np.issubdtype(array.dtype, np.number):
+        raise TypeError(f"patches must be numeric, got dtype {array.dtype}")
+    return array
+
+
+def _mlp(sizes, final_activation=False):
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2 or final_activation:
+            layers.append(nn.SiLU())
+    return nn.Sequential(*layers)
+
+
+class PatchVAENet(nn.Module):
+    """Encoder ``(u, s2) -> (m, l)`` and decoder ``z -> (mu, v)`` on standardised coordinates.
+
+    ``hidden=()`` gives linear maps; the decoder's variance is then a free
+    vector independent of ``z`` (probabilistic PCA with diagonal noise).
+    ``floor``: per-coordinate lower bound of ``v`` (standardised units).
+    """
+
+    def __init__(self, dim, latent_dim, hidden, floor):
+        super().__init__()
+        self.dim, self.latent_dim, self.hidden = int(dim), int(latent_dim), tuple(hidden)
+        self.encoder = _mlp([dim + 1, *hidden, 2 * latent_dim])
+        if hidden:
+            self.decoder = _mlp([latent_dim, *reversed(hidden), 2 * dim])
+            self.log_var_const = None
+        else:
+            self.decoder = nn.Linear(latent_dim, dim)
+            self.log_var_const = nn.Parameter(torch.zeros(dim))
+        self.register_buffer("floor", torch.as_tensor(floor, dtype=torch.float32))
+
+    @staticmethod
+    def noise_feature(noise_var):
+        """Encoder input for a noise variance (standardised units): ``log(1 + s2)``."""
+        return torch.log1p(noise_var)
+
+    def encode(self, u, noise_var):
+        """``(m, l)``: mean and log variance of ``q(z | u, s2)``; ``noise_var`` is (n, 1)."""
+        out = self.encoder(torch.cat([u, self.noise_feature(noise_var)], dim=1))
+        mean, log_var = out.split(self.latent_dim, dim=1)
+        return mean, log_var.clamp(-12.0, 6.0)
+
+    def decode(self, z):
+        """``(mu, v)``: decoder mean and (floored) variance."""
+        if self.log_var_const is None:
+            mean, raw = self.decoder(z).split(self.dim, dim=-1)
+            return mean, self.floor + F.softplus(raw)
+        mean = self.decoder(z)
+        return mean, (self.floor + F.softplus(self.log_var_const)).expand_as(mean)
+
+
+def _gaussian_log_density(u, mean, var):
+    """``sum_j log N(u_j; mean_j, var_j)`` over the last axis."""
+    return -0.5 * (((u - mean) ** 2 / var) + torch.log(var) + _LOG_2PI).sum(dim=-1)
+
+
+def _kl_to_standard(mean, log_var):
+    """``KL(N(m, diag e^l) || N(0, I))`` per row."""
+    return 0.5 * (mean ** 2 + log_var.exp() - 1.0 - log_var).sum(dim=-1)
+
+
+class VAEPrior(PatchPrior):
+    """Patch VAE: ``z ~ N(0, I)``, zero-mean patch ``| z ~ N(mu(z), diag v(z))``.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Dimension ``L`` of ``z``.
+    hidden : tuple of int
+        Hidden widths of the encoder (the decoder mirrors them); ``()`` makes
+        both linear (probabilistic PCA).
+    patch_size : int
+    log_prob_samples : int
+        ``K``, importance samples of :meth:`log_prob`.
+    denoise_samples : int
+        Importance samples of :meth:`denoise` (1: encoder mean, no sampling).
+    refine_steps, refine_rate : int, float
+        Gradient steps on ``log p(z) + log p(y | z)`` after the encoder in
+        :meth:`denoise` (with ``denoise_samples = 1``).
+    chunk_size : int
+        Patches per torch call (bounds memory).
+    """
+
+    def __init__(self, latent_dim=16, hidden=(128, 128), patch_size=8, *, log_prob_samples=64,
+                 denoise_samples=1, refine_steps=0, refine_rate=0.1, chunk_size=16384):
+        if int(patch_size) < 2:
+            raise ValueError(f"patch_size must be >= 2, got {patch_size}")
+        if int(latent_dim) < 1:
+            raise ValueError(f"latent_dim must be >= 1, got {latent_dim}")
+        self.patch_size = int(patch_size)
+        self.latent_dim = int(latent_dim)
+        self.hidden = tuple(int(h) for h in hidden)
+        self.log_prob_samples = int(log_prob_samples)
+        self.denoise_samples = int(denoise_samples)
+        self.refine_steps = int(refine_steps)
+        self.refine_rate = float(refine_rate)
+        self.chunk_size = int(chunk_size)
+        self.basis = dct_ac_basis(self.patch_size)
+        self.net = None
+
+    @property
+    def dim(self):
+        """Patch length ``d``."""
+        return self.patch_size ** 2
+
+    # ------------------------------------------------------------------ set-up
+    def initialise(self, scales, rng=0):
+        """Fresh network for coordinate standard deviations ``scales`` (length ``d - 1``)."""
+        scales = np.asarray(scales, dtype=np.float64)
+        if scales.shape != (self.dim - 1,) or not np.all(scales > 0):
+            raise ValueError(f"scales must be {self.dim - 1} positive numbers, got shape "
+                             f"{scales.shape}")
+        torch.manual_seed(int(np.random.default_rng(rng).integers(2**31)))
+        self.scales_ = scales
+        self.net = PatchVAENet(self.dim - 1, self.latent_dim, self.hidden,
+                               VARIANCE_FLOOR / scales ** 2)
+        self.net.eval()
+        return self
+
+    def _require_fitted(self):
+        if self.net is None:
+            raise RuntimeError("this VAEPrior is not fitted; call fit() or VAEPrior.load(path)")
+
+    def _standardise(self, patches):
+        """``(u, dc)``: standardised DCT coordinates (float32 tensor) and the patch means."""
+        patches = np.asarray(patches, dtype=np.float64 if patches.dtype == np.float64 else np.float32)
+        coords = patches @ (self.basis / self.scales_).astype(patches.dtype)
+        return torch.from_numpy(np.ascontiguousarray(coords, dtype=np.float32)), patches.mean(axis=1)
+
+    def _to_pixels(self, u, dc, dtype):
+        synth = (self.basis * self.scales_).T.astype(np.float32)
+        return (u.numpy() @ synth + dc[:, None]).astype(dtype, copy=False)
+
+    @property
+    def log_jacobian(self):
+        """``-sum_j log s_j``: from densities of ``u`` to densities of ``c``."""
+        return -float(np.log(self.scales_).sum())
+
+    # ------------------------------------------------------------------ training
+    def fit(self, patches, *, epochs=10, batch_size=1024, learning_rate=2e-3, noisy_fraction=0.5,
+            max_noise_std=0.25, kl_warmup=0.05, validation=4096, rng=0, verbose=False):
+        """Maximise the ELBO by Adam with the reparameterisation trick.
+
+        A fraction ``noisy_fraction`` of each batch gets white noise of a
+        standard deviation drawn log-uniformly in ``[0.5/255, max_noise_std]``
+        (pixel scale); its ELBO uses ``N(y; mu, v + s2)`` (see the module
+        notes). The KL weight rises linearly from 0 to 1 over the first
+        ``kl_warmup`` of the steps, then the objective is the ELBO itself.
+        The learning rate follows a cosine from ``learning_rate`` to 0.
+        ``validation`` patches are held out to report the clean ELBO.
+        """
+        patches = _check_patches(patches, self.dim).astype(np.float32)
+        rng = np.random.default_rng(rng)
+        order = rng.permutation(patches.shape[0])
+        held, train = patches[order[:validation]], patches[order[validation:]]
+        coords = train @ self.basis.astype(np.float32)
+        self.initialise(coords.std(axis=0).astype(np.float64) + 1e-4, rng)
+        u_all = torch.from_numpy(coords / self.scales_.astype(np.float32))
+        generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
+        net = self.net
+        net.train()
+        optimiser = torch.optim.Adam(net.parameters(), lr=learning_rate)
+        n = u_all.shape[0]
+        steps_per_epoch = max(1, n // batch_size)
+        total = epochs * steps_per_epoch
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimiser, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total) / total)))
+        inv_scale2 = torch.from_numpy((1.0 / self.scales_ ** 2).astype(np.float32))
+        log_lo, log_hi = math.log(0.5 / 255), math.log(max_noise_std)
+        self.history_ = []
+        step = 0
+        start = time.perf_counter()
+        for epoch in range(epochs):
+            perm = torch.randperm(n, generator=generator)
+            running = 0.0
+            for b in range(steps_per_epoch):
+                u = u_all[perm[b * batch_size:(b + 1) * batch_size]]
+                m = u.shape[0]
+                noisy = torch.rand(m, 1, generator=generator) < noisy_fraction
+                std = torch.exp(log_lo + (log_hi - log_lo) * torch.rand(m, 1, generator=generator))
+                var_pix = torch.where(noisy, std ** 2, torch.zeros_like(std))
+                var_std = var_pix * inv_scale2  # (m, dim) in standardised units
+                y = u + var_std.sqrt() * torch.randn(u.shape, generator=generator)
+                mean, log_var = net.encode(y, var_pix * inv_scale2.mean())
+                z = mean + (0.5 * log_var).exp() * torch.randn(mean.shape, generator=generator)
+                dec_mean, dec_var = net.decode(z)
+                recon = _gaussian_log_density(y, dec_mean, dec_var + var_std)
+                kl = _kl_to_standard(mean, log_var)
+                weight = min(1.0, (step + 1) / max(1.0, kl_warmup * total))
+                loss = -(recon - weight * kl).mean() / net.dim
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
+                schedule.step()
+                step += 1
+                running += float(loss.detach())
+                if verbose and (b + 1) % 200 == 0:
+                    print(f"  step {b + 1}/{steps_per_epoch}: train loss {running / (b + 1):.4f} "
+                          f"nats/coordinate, {time.perf_counter() - start:.0f} s",
+                          file=sys.stderr, flush=True)
+            net.eval()
+            val = float(self.elbo(held, n_samples=1, rng=epoch).mean()) if len(held) else float("nan")
+            self.history_.append(val)
+            if verbose:
+                print(f"epoch {epoch + 1:3d}/{epochs}: train loss {running / steps_per_epoch:.4f} "
+                      f"nats/coordinate, held-out ELBO {val:.2f} nats/patch, "
+                      f"{time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+            net.train()
+        net.eval()
+        self.n_train_ = int(n)
+        return self
+
+    # ------------------------------------------------------------------ density
+    def _chunks(self, patches):
+        for start in range(0, patches.shape[0], self.chunk_size):
+            yield start, patches[start:start + self.chunk_size]
+
+    def _noise_input(self, n, noise_var):
+        """Encoder noise input (standardised units, averaged over coordinates), (n, 1)."""
+        value = float(noise_var) * float(np.mean(1.0 / self.scales_ ** 2))
+        return torch.full((n, 1), value)
+
+    def elbo(self, patches, *, n_samples=16, rng=None):
+        """ELBO of each patch's zero-mean part (nats, same measure as :meth:`log_prob`):
+        ``E_q[log p(c | z)] - KL(q || p(z))``, the expectation by ``n_samples`` draws
+        (an unbiased estimate of the bound), the KL analytic."""
+        self._require_fitted()
+        patches = _check_patches(patches, self.dim)
+        generator = torch.Generator().manual_seed(int(np.random.default_rng(rng).integers(2**31)))
+        out = np.empty(patches.shape[0])
+        with torch.no_grad():
+            for start, block in self._chunks(patches):
+                u, _ = self._standardise(block)
+                mean, log_var = self.net.encode(u, self._noise_input(len(u), 0.0))
+                eps = torch.randn((n_samples, *mean.shape), generator=generator)
+                dec_mean, dec_var = self.net.decode(mean + (0.5 * log_var).exp() * eps)
+                recon = _gaussian_log_density(u, dec_mean, dec_var).double().mean(dim=0)
+                out[start:start + len(u)] = (recon - _kl_to_standard(mean, log_var).double()).numpy()
+        return out + self.log_jacobian
+
+    def log_prob(self, patches, *, n_samples=None, rng=None):
+        """Importance-weighted estimate of ``log p(c)`` for each patch's zero-mean part.
+
+        ``log (1/K) sum_k p(c | z_k) p(z_k) / q(z_k | c)``, ``z_k ~ q(z | c)``,
+        with ``K = n_samples`` (default ``log_prob_samples``, 64). By Jensen
+        its expectation is a lower bound of ``log p(c)`` that rises with K
+        to the exact value (K = 1: the ELBO). Nats, Lebesgue measure on the
+        ``d - 1`` orthonormal zero-mean coordinates, as the GMM's.
+        """
+        self._require_fitted()
+        patches = _check_patches(patches, self.dim)
+        k = self.log_prob_samples if n_samples is None else int(n_samples)
+        if k < 1:
+            raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+        generator = torch.Generator().manual_seed(int(np.random.default_rng(rng).integers(2**31)))
+        out = np.empty(patches.shape[0])
+        step = max(1, self.chunk_size // max(1, min(k, 64)))
+        with torch.no_grad():
+            for start in range(0, patches.shape[0], step):
+                u, _ = self._standardise(patches[start:start + step])
+                mean, log_var = self.net.encode(u, self._noise_input(len(u), 0.0))
+                std = (0.5 * log_var).exp()
+                total = None
+                for first in range(0, k, 64):  # samples in groups, merged by logsumexp
+                    eps = torch.randn((min(64, k - first), *mean.shape), generator=generator)
+                    z = mean + std * eps
+                    dec_mean, dec_var = self.net.decode(z)
+                    log_w = (_gaussian_log_density(u, dec_mean, dec_var).double()
+                             - 0.5 * (z ** 2).sum(-1).double()
+                             + 0.5 * (eps ** 2).sum(-1).double() + 0.5 * log_var.sum(-1).double())
+                    group = torch.logsumexp(log_w, dim=0)
+                    total = group if total is None else torch.logaddexp(total, group)
+                out[start:start + len(u)] = (total - math.log(k)).numpy()
+        return out + self.log_jacobian
+
+    score_samples = log_prob
+
+    def anomaly_score(self, patches, *, kind="kl"):
+        """Outlier score of each patch: ``kind="kl"``: ``KL(q(z | c) || p(z))`` (nats, how
+        much information the encoder must spend on the patch); ``kind="nll"``: ``-log_prob``."""
+        self._require_fitted()
+        patches = _check_patches(patches, self.dim)
+        if kind == "nll":
+            return -self.log_prob(patches, rng=0)
+        if kind != "kl":
+            raise ValueError(f"kind must be 'kl' or 'nll', got {kind!r}")
+        out = np.empty(patches.shape[0])
+        with torch.no_grad():
+            for start, block in self._chunks(patches):
+                u, _ = self._standardise(block)
+                mean, log_var = self.net.encode(u, self._noise_input(len(u), 0.0))
+                out[start:start + len(u)] = _kl_to_standard(mean, log_var).double().numpy()
+        return out
+
+    def sample(self, n, rng=None):
+        """``n`` zero-mean patches (DC 0) drawn from the model, float32 ``(n, d)``."""
+        self._require_fitted()
+        if int(n) < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        rng = np.random.default_rng(rng)
+        z = torch.from_numpy(rng.standard_normal((int(n), self.latent_dim)).astype(np.float32))
+        eps = torch.from_numpy(rng.standard_normal((int(n), self.dim - 1)).astype(np.float32))
+        with torch.no_grad():
+            mean, var = self.net.decode(z)
+            u = mean + var.sqrt() * eps
+        return self._to_pixels(u, np.zeros(int(n)), np.float32)
+
+    # ------------------------------------------------------------------ denoising
+    def denoise(self, patches, noise_var, *, rng=0):
+        """Estimate clean patches from patches with white noise of variance ``noise_var``.
+
+        The estimate (see the module notes) is the Wiener filter
+        ``mu(z) + v(z) / (v(z) + s2) (y - mu(z))`` in the DCT domain at the
+        encoder's latent (``denoise_samples = 1``, optionally refined) or its
+        importance-weighted average over ``denoise_samples`` latents; the DC
+        is kept. float32 in, float32 out.
+        """
+        self._require_fitted()
+        patches = _check_patches(patches, self.dim)
+        if not np.isfinite(noise_var) or noise_var < 0:
+            raise ValueError(f"noise_var must be a finite number >= 0, got {noise_var!r}")
+        dtype = patches.dtype if patches.dtype in (np.float32, np.float64) else np.float64
+        noise = torch.from_numpy((float(noise_var) / self.scales_ ** 2).astype(np.float32))
+        out = np.empty(patches.shape, dtype=dtype)
+        generator = torch.Generator().manual_seed(int(np.random.default_rng(rng).integers(2**31)))
+        for start, block in self._chunks(patches):
+            u, dc = self._standardise(block)
+            with torch.no_grad():
+                mean, log_var = self.net.encode(u, self._noise_input(len(u), noise_var))
+            if self.denoise_samples > 1:
+                estimate = self._posterior_mean(u, noise, mean, log_var, generator)
+            else:
+                z = self._refine(u, noise, mean) if self.refine_steps else mean
+                with torch.no_grad():
+                    dec_mean, dec_var = self.net.decode(z)
+                    estimate = dec_mean + dec_var / (dec_var + noise) * (u - dec_mean)
+            out[start:start + len(u)] = self._to_pixels(estimate, dc, dtype)
+        return out
+
+    def _refine(self, u, noise, z):
+        """Gradient ascent on ``log p(z) + log N(u; mu(z), v(z) + noise)`` (per patch)."""
+        z = z.clone().requires_grad_(True)
+        optimiser = torch.optim.Adam([z], lr=self.refine_rate)
+        for _ in range(self.refine_steps):
+            dec_mean, dec_var = self.net.decode(z)
+            objective = _gaussian_log_density(u, dec_mean, dec_var + noise) - 0.5 * (z ** 2).sum(-1)
+            optimiser.zero_grad()
+            (-objective.sum()).backward()
+            optimiser.step()
+        return z.detach()
+
+    def _posterior_mean(self, u, noise, mean, log_var, generator):
+        """Self-normalised importance estimate of ``E[c | y]`` with proposal ``q(z | y, s2)``."""
+        with torch.no_grad():
+            std = (0.5 * log_var).exp()
+            eps = torch.randn((self.denoise_samples, *mean.shape), generator=generator)
+            z = mean + std * eps
+            dec_mean, dec_var = self.net.decode(z)
+            log_w = (_gaussian_log_density(u, dec_mean, dec_var + noise)
+                     - 0.5 * (z ** 2).sum(-1) + 0.5 * (eps ** 2).sum(-1))
+            weights = torch.softmax(log_w, dim=0).unsqueeze(-1)
+            wiener = dec_mean + dec_var / (dec_var + noise) * (u - dec_mean)
+            return (weights * wiener).sum(dim=0)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path):
+        """Write the model to one ``.npz`` (format version, architecture, scales, weights,
+        held-out ELBO per epoch); the z-step settings are the class defaults, not stored."""
+        self._require_fitted()
+        state = {f"param:{k}": v.detach().numpy() for k, v in self.net.state_dict().items()}
+        np.savez(path, format_version=FORMAT_VERSION, kind="vae", patch_size=self.patch_size,
+                 latent_dim=self.latent_dim, hidden=np.asarray(self.hidden, dtype=np.int64),
+                 scales=self.scales_, history=np.asarray(getattr(self, "history_", []), dtype=np.float64),
+                 n_train=int(getattr(self, "n_train_", 0)), **state)
+
+    @classmethod
+    def load(cls, path):
+        """Read a model written by :meth:`save`."""
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise ValueError(f"cannot read VAE prior from '{path}': {error}") from None
+        with data:
+            version = int(data["format_version"]) if "format_version" in data else None
+            if version != FORMAT_VERSION or str(data.get("kind", "")) != "vae":
+                raise ValueError(f"'{path}' is not a VAE prior of format version {FORMAT_VERSION} "
+                                 f"(found version {version}); retrain it with `restore train vae`")
+            prior = cls(int(data["latent_dim"]), tuple(int(h) for h in data["hidden"]),
+                        int(data["patch_size"]))
+            prior.initialise(data["scales"])
+            state = {k[len("param:"):]: torch.from_numpy(data[k]) for k in data.files
+                     if k.startswith("param:")}
+            prior.net.load_state_dict(state)
+            prior.history_ = list(data["history"])
+            prior.n_train_ = int(data["n_train"])
+        return prior

@@ -78,27 +78,26 @@ class FlatTailDenoiser:
         keeps = values > self.tail_ratio * noise_var
         keeps[:, -1] = True  # at least the leading direction
         keeps[:, 0] = False  # and a non-empty tail
+        gains = values / (values + noise_var)  # the prior's component order
         order = np.argsort(keeps.sum(axis=1), kind="stable")
+        values, bases, keeps = values[order], bases[order], keeps[order]
         means = self.prior.means_[order]
-        columns, offsets, starts, inv_tail, log_consts = [], [], [0], [], []
-        for k in order:
-            keep = keeps[k]
-            tail = values[k][~keep]
-            t = tail.mean()
-            scale = np.sqrt(np.maximum(1.0 / (t + noise_var) - 1.0 / (values[k][keep] + noise_var), 0.0))
-            columns.append(bases[k][:, keep] * scale)
-            offsets.append(mean_proj[k][keep] * scale)
-            starts.append(starts[-1] + int(keep.sum()))
-            inv_tail.append(1.0 / (t + noise_var))
-            log_consts.append(np.log(self.prior.weights_[k])
-                              - 0.5 * (np.log(values[k][keep] + noise_var).sum()
-                                       + tail.size * np.log(t + noise_var)))
+        tail_size = (~keeps).sum(axis=1)
+        tail = np.where(keeps, 0.0, values).sum(axis=1) / tail_size  # t_k
+        scale = np.sqrt(np.maximum(1.0 / (tail[:, None] + noise_var) - 1.0 / (values + noise_var), 0.0))
+        # rows (k, j) with keeps[k, j], in component order then ascending j
+        columns = (bases * scale[:, None, :]).transpose(0, 2, 1)[keeps]
+        offsets = (mean_proj[order] * scale)[keeps]
+        starts = np.concatenate([[0], np.cumsum(keeps.sum(axis=1))])
+        log_consts = np.log(self.prior.weights_[order]) - 0.5 * (
+            np.where(keeps, np.log(values + noise_var), 0.0).sum(axis=1)
+            + tail_size * np.log(tail + noise_var))
         ops = FlatTailOperators(
-            projector=np.ascontiguousarray(np.concatenate(columns + [means.T], axis=1), dtype=dtype),
-            starts=np.asarray(starts, np.int64), offsets=np.concatenate(offsets).astype(dtype),
-            mean_column=starts[-1], mean_sq=np.einsum("kd,kd->k", means, means).astype(dtype),
-            inv_tail=np.asarray(inv_tail, dtype), log_consts=np.asarray(log_consts, dtype),
-            order=order, gains=(values / (values + noise_var)).astype(dtype))
+            projector=np.ascontiguousarray(np.concatenate([columns.T, means.T], axis=1), dtype=dtype),
+            starts=starts.astype(np.int64), offsets=offsets.astype(dtype),
+            mean_column=int(starts[-1]), mean_sq=np.einsum("kd,kd->k", means, means).astype(dtype),
+            inv_tail=(1.0 / (tail + noise_var)).astype(dtype), log_consts=log_consts.astype(dtype),
+            order=order, gains=gains.astype(dtype))
         self._cache[key] = ops
         if len(self._cache) > CACHED_NOISE_LEVELS:
             self._cache.popitem(last=False)

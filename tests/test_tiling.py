@@ -89,7 +89,11 @@ def test_inpaint_and_deblur_tiles_get_their_window(images, monkeypatch):
     known = np.random.default_rng(1).random(clean.shape) > 0.3
     inpaint(clean, known, tile_size=40)
     tiles = plan_tiles(100, 112, 40, 10)
-    assert len(seen) == len(tiles) == 9
+    # inpainting runs coarse to fine: per tile, its half-resolution image first, then the tile
+    coarse, seen = seen[0::2], seen[1::2]
+    assert len(seen) == len(coarse) == len(tiles) == 9
+    for (observed, _), tile in zip(coarse, tiles):
+        assert observed.shape == tuple(n // 2 for n in clean[tile.outer].shape)
     for (observed, operator), tile in zip(seen, tiles):
         assert isinstance(operator, Mask)
         np.testing.assert_array_equal(operator.known, known[tile.outer])

@@ -49,9 +49,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bsds import load_dataset
+from benchmarks.bsds import available_methods, load_dataset
 from benchmarks.common import centre_crop, machine_info, update_markdown_file, utc_now
-from benchmarks.tasks import (Degraded, choose_methods, machine_sentence, render_table,
+from benchmarks.tasks import (Degraded, machine_sentence, render_table,
                               run_cases, summarise, task_method)
 
 DEFAULT_SIGMAS = (2.55, 7.65)
@@ -231,7 +231,7 @@ def main(argv=None):
         parser.error(f"--limit must be at least 1, got {args.limit}")
     if any(s <= 0 for s in args.sigmas) or args.seed < 0:
         parser.error("--sigmas must be positive and --seed non-negative")
-    methods, skipped = choose_methods(args.methods, METHODS)
+    methods, skipped = available_methods(args.methods, METHODS)
     if not methods:
         print("error: none of the requested methods can run here", file=sys.stderr)
         return 1

@@ -40,9 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bsds import load_dataset
+from benchmarks.bsds import available_methods, load_dataset
 from benchmarks.common import centre_crop, machine_info, update_markdown_file, utc_now
-from benchmarks.tasks import (Degraded, choose_methods, machine_sentence, render_table,
+from benchmarks.tasks import (Degraded, machine_sentence, render_table,
                               run_cases, task_method)
 
 MASKS = {"random50": "50% missing at random", "random80": "80% missing at random",
@@ -197,7 +197,7 @@ def main(argv=None):
         parser.error(f"--limit must be at least 1, got {args.limit}")
     if args.seed < 0:
         parser.error("--seed must be non-negative")
-    methods, skipped = choose_methods(args.methods, METHODS)
+    methods, skipped = available_methods(args.methods, METHODS)
     if not methods:
         print("error: none of the requested methods can run here", file=sys.stderr)
         return 1

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bsds import _machine_line
+from benchmarks.bsds import METHODS as DENOISERS, _machine_line
 from benchmarks.common import (add_gaussian_noise, machine_info, measure_call, noise_rng,
                                update_markdown_file, utc_now, write_json_atomic)
 from restore._stopwatch import Stopwatch
@@ -74,14 +74,6 @@ def _bm3d(noisy, sigma, stopwatch):
 
 
 RUNNERS = {"epll": _epll(False), "epll-exact": _epll(True), "bm3d": _bm3d}
-
-
-def bm3d_missing():
-    try:
-        import bm3d  # noqa: F401
-    except ImportError as error:
-        return f"bm3d not installed ({error})"
-    return None
 
 
 def time_method(name, noisy, clean, sigma, repeats):
@@ -244,7 +236,7 @@ def main(argv=None):
         parser.error("--sizes must be at least 16")
     max_sizes = _max_sizes(parser, args.max_size)
     methods = list(args.methods)
-    missing = bm3d_missing() if "bm3d" in methods else None
+    missing = DENOISERS["bm3d"].unavailable() if "bm3d" in methods else None
     if missing:
         print(f"skipping bm3d: {missing}", file=sys.stderr)
         methods.remove("bm3d")

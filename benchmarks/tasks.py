@@ -41,26 +41,6 @@ class Degraded:
     fields: dict = field(default_factory=dict)
 
 
-def choose_methods(names, registry):
-    """The available methods among ``names`` and, for the others, why not.
-
-    Returns
-    -------
-    methods : list of Method
-    skipped : dict
-        name -> reason.
-    """
-    methods, skipped = [], {}
-    for name in dict.fromkeys(names):
-        reason = registry[name].unavailable()
-        if reason is None:
-            methods.append(registry[name])
-        else:
-            skipped[name] = reason
-            print(f"note: skipping {name}: {reason}", file=sys.stderr)
-    return methods, skipped
-
-
 def method_rng(seed, index, case_number):
     """Generator for a method's own randomness on one case, independent of the degradation's."""
     return np.random.default_rng([int(seed), int(index), int(case_number), 1])

@@ -12,6 +12,9 @@ Candidates, all with the grey GMM prior and the default (fast) EPLL path:
   in every plane; ``F > 1`` regularises the chrominance more, which the grey
   prior (learnt on luminance-like patches, richer in texture than
   chrominance) needs;
+- ``opponent, luminance as mean xF``: the same, with the luminance plane divided
+  by sqrt(3) (the mean of R, G, B, in [0, 1] like the grey prior's training
+  patches; its noise ``sigma / sqrt(3)``), :data:`restore.colour.PLANE_SCALES`;
 - ``cbm3d`` (``bm3d.bm3d_rgb``, when installed) at ``--peer-sigmas``, for scale.
 
 Noise: ``noise_rng(seed, image_index, sigma)`` as in the benchmarks, on the
@@ -30,28 +33,34 @@ from skimage.metrics import peak_signal_noise_ratio
 from benchmarks.common import (add_gaussian_noise, centre_crop, list_images, load_image, noise_rng, utc_now,
                                write_json_atomic)
 from priors.registry import get_prior
-from restore.colour import opponent_to_rgb, rgb_to_opponent
+from restore.colour import PLANE_SCALES, planes_to_rgb, rgb_to_planes
 from restore.epll import DENOISE_SCHEDULE, epll_restore
 from restore.operators import Identity
 
 
-def denoise_planes(noisy, sigma, factors, *, opponent, rng):
-    """EPLL on each plane (RGB or opponent) at ``sigma * factors[c]``; clipped RGB result."""
+def denoise_planes(noisy, sigma, factors, *, scales, rng):
+    """EPLL on each plane at ``sigma * scales[c] * factors[c]``; clipped RGB result.
+    ``scales=None``: the R, G, B planes; otherwise opponent planes times ``scales``
+    (:func:`restore.colour.rgb_to_planes`)."""
     prior = get_prior("gmm")
-    planes = rgb_to_opponent(noisy) if opponent else noisy
+    planes = noisy if scales is None else rgb_to_planes(noisy, scales)
+    plane_sigmas = sigma * np.asarray(factors) * (1.0 if scales is None else np.asarray(scales))
     out = np.stack([epll_restore(np.ascontiguousarray(planes[..., c]), Identity(),
-                                 sigma * factors[c], prior, schedule=DENOISE_SCHEDULE,
+                                 plane_sigmas[c], prior, schedule=DENOISE_SCHEDULE,
                                  rng=rng, exact=False, clip=False)
                     for c in range(3)], axis=-1).astype(np.float64)
-    return np.clip(opponent_to_rgb(out) if opponent else out, 0.0, 1.0)
+    return np.clip(out if scales is None else planes_to_rgb(out, scales), 0.0, 1.0)
 
 
 def candidates(factors, with_cbm3d):
     """name -> run(noisy, sigma, rng)."""
-    table = {"rgb": lambda y, s, rng: denoise_planes(y, s, (1, 1, 1), opponent=False, rng=rng)}
+    table = {"rgb": lambda y, s, rng: denoise_planes(y, s, (1, 1, 1), scales=None, rng=rng)}
     for factor in factors:
         table[f"opponent x{factor:g}"] = (
-            lambda y, s, rng, f=factor: denoise_planes(y, s, (1, f, f), opponent=True, rng=rng))
+            lambda y, s, rng, f=factor: denoise_planes(y, s, (1, f, f), scales=(1, 1, 1), rng=rng))
+        table[f"opponent, luminance as mean x{factor:g}"] = (
+            lambda y, s, rng, f=factor: denoise_planes(y, s, (1, f, f), scales=PLANE_SCALES,
+                                                       rng=rng))
     if with_cbm3d:
         import bm3d
 

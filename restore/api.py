@@ -19,7 +19,7 @@ import logging
 import numpy as np
 
 from restore._validate import as_float_image, check_sigma, to_channels_last, from_channels_last
-from restore.colour import rgb_to_opponent, opponent_to_rgb
+from restore.colour import PLANE_SCALES, planes_to_rgb, rgb_to_planes
 
 logger = logging.getLogger("restore")
 
@@ -33,9 +33,9 @@ DEBLUR_WIENER_FACTOR = 30.0
 
 BOUNDARIES = ("reflect", "circular")
 
-#: RGB images are denoised per plane in the orthonormal opponent colour space
-#: (:mod:`restore.colour`): luminance at sigma, both chrominance planes at
-#: ``COLOUR_CHROMA_FACTOR * sigma``. Chosen on BSDS500-test images (training data, never
+#: RGB images are denoised per plane in the opponent colour space
+#: (:mod:`restore.colour`): luminance (the mean of R, G, B) at ``sigma / sqrt(3)``, both
+#: orthonormal chrominance planes at ``COLOUR_CHROMA_FACTOR * sigma``. Chosen on BSDS500-test images (training data, never
 #: CBSD68) by benchmarks/tune_colour.py; see benchmarks/results/colour_tuning.json.
 COLOUR_CHROMA_FACTOR = 1.5
 
@@ -82,9 +82,10 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
         image) or a prior object.
     channel_axis : int, optional
         Axis of the colour channels; ``None`` means a grey image. RGB images
-        are denoised per channel in an orthonormal opponent colour space,
-        where the noise stays white with the same sigma; the two chrominance
-        planes at ``COLOUR_CHROMA_FACTOR * sigma`` (see there).
+        are denoised per plane in an opponent colour space, where the noise
+        stays white (:mod:`restore.colour`): the luminance (mean of R, G, B)
+        at ``sigma / sqrt(3)``, the two chrominance planes at
+        ``COLOUR_CHROMA_FACTOR * sigma`` (see there).
     rng : int or numpy.random.Generator, optional
         Seed for the random patch grids of the fast path.
     exact : bool
@@ -350,7 +351,8 @@ def _restore_planes(image, channel_axis, operator, sigma, prior, *, schedule, in
 
     ``initialise(plane) -> start`` gives the starting point (``None``: the plane itself).
     ``window_task(rows, cols) -> (operator, initialise)`` gives them for a tile (needed
-    when the image is tiled). RGB chrominance planes are restored at ``chroma_factor * sigma``.
+    when the image is tiled). RGB images are restored as opponent planes
+    (:func:`restore.colour.rgb_to_planes`), the chrominance at ``chroma_factor`` times their sigma.
     """
     from priors.base import ImagePrior
     from priors.registry import get_prior
@@ -410,8 +412,9 @@ def _restore_window(channels_last, operator, initialise, *, sigma, prior, schedu
     if channels_last.ndim == 2:
         return run(channels_last, True, sigma)
     rgb = channels_last.shape[2] == 3
-    decorrelated = rgb_to_opponent(channels_last) if rgb else channels_last
-    factors = (1.0, chroma_factor, chroma_factor) if rgb else (1.0,) * channels_last.shape[2]
+    decorrelated = rgb_to_planes(channels_last) if rgb else channels_last
+    factors = (PLANE_SCALES * (1.0, chroma_factor, chroma_factor) if rgb
+               else (1.0,) * channels_last.shape[2])
     restored = np.stack([run(decorrelated[..., c], False, sigma * factors[c])
                          for c in range(decorrelated.shape[2])], axis=-1)
-    return np.clip(opponent_to_rgb(restored) if rgb else restored, 0.0, 1.0)
+    return np.clip(planes_to_rgb(restored) if rgb else restored, 0.0, 1.0)

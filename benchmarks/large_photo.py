@@ -1,0 +1,148 @@
+"""Time and peak memory of the command on one large noisy RGB photo (issue 5: 24 megapixels).
+
+Usage::
+
+    python -m benchmarks.large_photo --source ../shared/data/bsds500_test/100007.jpg \\
+        [--width 6000] [--height 4000] [--sigma 25] [--tile N] [--markdown BENCHMARKS.md]
+
+The photo is ``--source`` (an 8-bit RGB training image; BSD68/CBSD68 are
+refused) mirror-tiled to ``--width x --height`` pixels, with seeded,
+unclipped Gaussian noise of ``--sigma`` (0-255 scale), then rounded to an
+8-bit PNG, as a camera would deliver it. The command itself then restores
+it in a child process, exactly as a user would run it::
+
+    python -m restore.cli noisy.png --sigma 25 -o restored.png
+
+so the time includes reading and writing the PNGs, and the peak memory is
+the child's own high-water mark (``getrusage(RUSAGE_CHILDREN).ru_maxrss``:
+the interpreter, the libraries and the image included). PSNR is measured
+against the clean tiled photo. Outputs: ``<out>/large_photo.json`` and, with
+``--markdown``, the section ``large-photo`` of that file.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.bsds import _machine_line
+from benchmarks.common import (add_gaussian_noise, load_image, machine_info, noise_rng,
+                               update_markdown_file, utc_now, write_json_atomic)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mirror_tiled(source, height, width):
+    """``source`` (H, W[, C]) mirror-tiled (``np.pad`` symmetric) and cropped to height x width."""
+    pad = [(0, max(0, height - source.shape[0])), (0, max(0, width - source.shape[1]))]
+    pad += [(0, 0)] * (source.ndim - 2)
+    return np.ascontiguousarray(np.pad(source, pad, mode="symmetric")[:height, :width])
+
+
+def run_command(noisy_path, restored_path, sigma255, tile):
+    """Run the command in a child process: ``(seconds, child peak RSS in MiB)``."""
+    command = [sys.executable, "-m", "restore.cli", str(noisy_path), "--sigma", f"{sigma255:g}",
+               "-o", str(restored_path)]
+    if tile:
+        command += ["--tile", str(tile)]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    start = time.perf_counter()
+    subprocess.run(command, check=True, env=env, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    shown = ["restore", noisy_path.name] + command[4:]
+    shown[shown.index("-o") + 1] = restored_path.name
+    return seconds, peak_kib / 1024, shlex.join(shown)
+
+
+def render_section(result):
+    s = result["settings"]
+    m = result["measured"]
+    return "\n".join([
+        "## Large photo (the command, one RGB image)", "",
+        f"Command: `{s['command']}`  ",
+        f"Date: {s['started'][:10]} (UTC). {_machine_line(s['machine'])}  ",
+        f"Photo: `{s['source']}` mirror-tiled to {s['width']}x{s['height']} pixels "
+        f"({s['width'] * s['height'] / 1e6:.1f} megapixels, RGB), noise sigma {s['sigma']:g}/255 "
+        f"(seed {s['seed']}), saved as an 8-bit PNG; restored by `{m['child_command']}` in a "
+        "child process (reading and writing the PNGs included).", "",
+        "| pixels | seconds | s / megapixel | peak memory of the command (MiB) | PSNR noisy -> restored (dB) |",
+        "|---|---|---|---|---|",
+        f"| {s['width']}x{s['height']}x3 | {m['seconds']:.0f} | {m['seconds_per_megapixel']:.1f} | "
+        f"{m['peak_rss_mib']:.0f} | {m['psnr_noisy']:.2f} -> {m['psnr_restored']:.2f} |", "",
+        "Peak memory: the child's high-water resident set (`getrusage`), interpreter and "
+        "libraries included.",
+        f"Raw results: `{s['json']}`.", ""])
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.large_photo",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--source", type=Path, required=True,
+                        help="an 8-bit RGB training image (not BSD68/CBSD68)")
+    parser.add_argument("--width", type=int, default=6000)
+    parser.add_argument("--height", type=int, default=4000)
+    parser.add_argument("--sigma", type=float, default=25.0, help="noise level, 0-255 scale")
+    parser.add_argument("--tile", type=int, help="passed to the command's --tile")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--markdown", type=Path,
+                        help="markdown file whose 'large-photo' section to replace")
+    return parser
+
+
+def main(argv=None):
+    from PIL import Image
+    from skimage.metrics import peak_signal_noise_ratio
+
+    from restore.io import read_image
+
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if "bsd68" in str(args.source.resolve()).lower():
+        parser.error("--source must be a training image, not one of BSD68/CBSD68")
+    if args.width < 16 or args.height < 16:
+        parser.error("--width and --height must be at least 16")
+    clean = mirror_tiled(load_image(args.source, mode="RGB"), args.height, args.width)
+    noisy = add_gaussian_noise(clean, args.sigma / 255, noise_rng(args.seed, 0, args.sigma))
+    noisy8 = np.clip(np.round(noisy * 255), 0, 255).astype(np.uint8)
+    args.out.mkdir(parents=True, exist_ok=True)
+    json_path = args.out / "large_photo.json"
+    settings = {"command": "python -m benchmarks.large_photo " + shlex.join(argv),
+                "started": utc_now(), "machine": machine_info(), "source": str(args.source),
+                "width": args.width, "height": args.height, "sigma": args.sigma,
+                "seed": args.seed, "tile": args.tile, "json": str(json_path)}
+    with tempfile.TemporaryDirectory(prefix="large-photo-") as folder:
+        noisy_path, restored_path = Path(folder) / "noisy.png", Path(folder) / "restored.png"
+        Image.fromarray(noisy8).save(noisy_path)
+        del noisy
+        print(f"restoring {args.width}x{args.height} RGB ...", file=sys.stderr, flush=True)
+        seconds, peak_mib, child = run_command(noisy_path, restored_path, args.sigma, args.tile)
+        restored = read_image(restored_path)[0].astype(np.float64)  # 8-bit PNG -> [0, 1]
+    measured = {
+        "seconds": seconds, "seconds_per_megapixel": seconds / (args.width * args.height / 1e6),
+        "peak_rss_mib": peak_mib, "child_command": child,
+        "psnr_noisy": float(peak_signal_noise_ratio(clean, noisy8 / 255.0, data_range=1)),
+        "psnr_restored": float(peak_signal_noise_ratio(clean, restored, data_range=1)),
+    }
+    result = {"settings": settings, "measured": measured, "finished": utc_now()}
+    write_json_atomic(json_path, result)
+    section = render_section(result)
+    print(section)
+    if args.markdown:
+        update_markdown_file(args.markdown, "large-photo", section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

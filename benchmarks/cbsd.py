@@ -8,9 +8,10 @@ Usage::
 The machinery (noise seeds, timing, memory, JSON rewritten after every image,
 markdown section between markers) is that of :mod:`benchmarks.bsds`; only the
 methods and the data differ. ``epll`` is the library's colour path
-(``restore.denoise(..., channel_axis=-1)``: per plane in the orthonormal
-opponent colour space, chrominance at ``restore.api.COLOUR_CHROMA_FACTOR``
-times sigma, chosen on BSDS500-test images by :mod:`benchmarks.tune_colour`);
+(``restore.denoise(..., channel_axis=-1)``: per plane in the opponent colour
+space, the luminance as the mean of R, G, B, the chrominance at half
+resolution (``restore.api.COLOUR_CHROMA``), chosen on BSDS500-test images by
+:mod:`benchmarks.tune_colour`);
 ``epll-rgb`` denoises R, G and B separately (the naive strategy, for
 comparison); ``cbm3d`` is ``bm3d.bm3d_rgb`` with its default profile and
 opponent colour space. PSNR is over all three channels; SSIM is averaged
@@ -99,13 +100,15 @@ def build_parser():
 
 def _render(result, methods):
     colour = result["settings"].get("colour") or {}
-    factor = colour.get("chroma_factor")
+    factor, chroma = colour.get("chroma_factor"), colour.get("chrominance")
+    detail = (f", chrominance at {factor:g} sigma" if factor else
+              f", luminance as the mean of R, G, B, chrominance at {chroma}" if chroma else "")
     return render_section(
         result, methods, title=f"{result['settings']['dataset'].upper()} colour denoising",
         published=PUBLISHED, published_source=PUBLISHED_SOURCE,
-        notes=["EPLL colour: the grey prior on each plane of the orthonormal opponent colour "
-               "space" + (f", chrominance at {factor:g} sigma" if factor else "") + "; CBM3D: "
-               "`bm3d.bm3d_rgb`, default profile. SSIM averaged over the three channels."])
+        notes=["EPLL colour: the grey prior on each plane of the opponent colour space"
+               + detail + "; CBM3D: `bm3d.bm3d_rgb`, default profile. SSIM averaged over "
+               "the three channels."])
 
 
 def _from_json(args):
@@ -126,7 +129,7 @@ def _from_json(args):
 
 def main(argv=None):
     """Entry point; returns the exit status."""
-    from restore.api import COLOUR_CHROMA_FACTOR
+    from restore.api import COLOUR_CHROMA
 
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
@@ -155,7 +158,7 @@ def main(argv=None):
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    result["settings"]["colour"] = {"chroma_factor": COLOUR_CHROMA_FACTOR,
+    result["settings"]["colour"] = {"chrominance": COLOUR_CHROMA,
                                     "strategy": "opponent planes, grey GMM prior"}
     bsds.write_json_atomic(json_path, result)
     section = _render(result, methods)

@@ -15,6 +15,9 @@ Candidates, all with the grey GMM prior and the default (fast) EPLL path:
 - ``opponent, luminance as mean xF``: the same, with the luminance plane divided
   by sqrt(3) (the mean of R, G, B, in [0, 1] like the grey prior's training
   patches; its noise ``sigma / sqrt(3)``), :data:`restore.colour.PLANE_SCALES`;
+- ``..., chroma at half resolution xF``: the same, the chrominance planes restored
+  as 2x2 block means (noise ``F * sigma / 2``) and upsampled bilinearly
+  (:func:`restore.colour.restore_at_half_resolution`);
 - ``cbm3d`` (``bm3d.bm3d_rgb``, when installed) at ``--peer-sigmas``, for scale.
 
 Noise: ``noise_rng(seed, image_index, sigma)`` as in the benchmarks, on the
@@ -33,21 +36,26 @@ from skimage.metrics import peak_signal_noise_ratio
 from benchmarks.common import (add_gaussian_noise, centre_crop, list_images, load_image, noise_rng, utc_now,
                                write_json_atomic)
 from priors.registry import get_prior
-from restore.colour import PLANE_SCALES, planes_to_rgb, rgb_to_planes
+from restore.colour import PLANE_SCALES, planes_to_rgb, restore_at_half_resolution, rgb_to_planes
 from restore.epll import DENOISE_SCHEDULE, epll_restore
 from restore.operators import Identity
 
 
-def denoise_planes(noisy, sigma, factors, *, scales, rng):
+def denoise_planes(noisy, sigma, factors, *, scales, rng, half_chroma=False):
     """EPLL on each plane at ``sigma * scales[c] * factors[c]``; clipped RGB result.
     ``scales=None``: the R, G, B planes; otherwise opponent planes times ``scales``
-    (:func:`restore.colour.rgb_to_planes`)."""
+    (:func:`restore.colour.rgb_to_planes`), with ``half_chroma`` the chrominance at half
+    resolution (:func:`restore.colour.restore_at_half_resolution`)."""
     prior = get_prior("gmm")
     planes = noisy if scales is None else rgb_to_planes(noisy, scales)
     plane_sigmas = sigma * np.asarray(factors) * (1.0 if scales is None else np.asarray(scales))
-    out = np.stack([epll_restore(np.ascontiguousarray(planes[..., c]), Identity(),
-                                 plane_sigmas[c], prior, schedule=DENOISE_SCHEDULE,
-                                 rng=rng, exact=False, clip=False)
+
+    def restore(plane, plane_sigma):
+        return epll_restore(np.ascontiguousarray(plane), Identity(), plane_sigma, prior,
+                            schedule=DENOISE_SCHEDULE, rng=rng, exact=False, clip=False)
+
+    out = np.stack([restore_at_half_resolution(planes[..., c], plane_sigmas[c], restore)
+                    if half_chroma and c > 0 else restore(planes[..., c], plane_sigmas[c])
                     for c in range(3)], axis=-1).astype(np.float64)
     return np.clip(out if scales is None else planes_to_rgb(out, scales), 0.0, 1.0)
 
@@ -61,6 +69,9 @@ def candidates(factors, with_cbm3d):
         table[f"opponent, luminance as mean x{factor:g}"] = (
             lambda y, s, rng, f=factor: denoise_planes(y, s, (1, f, f), scales=PLANE_SCALES,
                                                        rng=rng))
+        table[f"opponent, luminance as mean, chroma at half resolution x{factor:g}"] = (
+            lambda y, s, rng, f=factor: denoise_planes(y, s, (1, f, f), scales=PLANE_SCALES,
+                                                       rng=rng, half_chroma=True))
     if with_cbm3d:
         import bm3d
 

@@ -19,7 +19,7 @@ import logging
 import numpy as np
 
 from restore._validate import as_float_image, check_sigma, to_channels_last, from_channels_last
-from restore.colour import PLANE_SCALES, planes_to_rgb, rgb_to_planes
+from restore.colour import PLANE_SCALES, planes_to_rgb, restore_at_half_resolution, rgb_to_planes
 
 logger = logging.getLogger("restore")
 
@@ -34,10 +34,12 @@ DEBLUR_WIENER_FACTOR = 30.0
 BOUNDARIES = ("reflect", "circular")
 
 #: RGB images are denoised per plane in the opponent colour space
-#: (:mod:`restore.colour`): luminance (the mean of R, G, B) at ``sigma / sqrt(3)``, both
-#: orthonormal chrominance planes at ``COLOUR_CHROMA_FACTOR * sigma``. Chosen on BSDS500-test images (training data, never
-#: CBSD68) by benchmarks/tune_colour.py; see benchmarks/results/colour_tuning.json.
-COLOUR_CHROMA_FACTOR = 1.5
+#: (:mod:`restore.colour`): the luminance (the mean of R, G, B) at ``sigma / sqrt(3)``, both
+#: orthonormal chrominance planes at half resolution
+#: (:func:`restore.colour.restore_at_half_resolution`, their 2x2 block means at ``sigma / 2``).
+#: Chosen on BSDS500-test images (training data, never CBSD68) by benchmarks/tune_colour.py;
+#: see benchmarks/results/colour_tuning.json.
+COLOUR_CHROMA = "half resolution"
 
 #: :func:`estimate_sigma` looks at most at a centre crop of this many pixels a side.
 SIGMA_ESTIMATE_SIDE = 2048
@@ -84,8 +86,8 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
         Axis of the colour channels; ``None`` means a grey image. RGB images
         are denoised per plane in an opponent colour space, where the noise
         stays white (:mod:`restore.colour`): the luminance (mean of R, G, B)
-        at ``sigma / sqrt(3)``, the two chrominance planes at
-        ``COLOUR_CHROMA_FACTOR * sigma`` (see there).
+        at ``sigma / sqrt(3)``, the two chrominance planes at half resolution
+        (see ``COLOUR_CHROMA``).
     rng : int or numpy.random.Generator, optional
         Seed for the random patch grids of the fast path.
     exact : bool
@@ -118,7 +120,7 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
                            schedule=DENOISE_SCHEDULE, initialise=None, rng=rng, exact=exact,
                            progress=progress, tile_size=tile_size,
                            window_task=lambda rows, cols: (Identity(), None),
-                           chroma_factor=COLOUR_CHROMA_FACTOR)
+                           chroma_half_resolution=True)
 
 
 def deblur(image, kernel, sigma, *, prior="gmm", boundary="reflect", channel_axis=None,
@@ -345,14 +347,15 @@ def _check_mask(mask, shape):
 
 def _restore_planes(image, channel_axis, operator, sigma, prior, *, schedule, initialise,
                     rng, exact, progress, tile_size=None, window_task=None, extra_margin=0,
-                    chroma_factor=1.0):
+                    chroma_half_resolution=False):
     """Run EPLL on a grey image, or on each opponent-colour plane of a colour one,
     whole or in overlapping tiles (:mod:`restore.tiling`).
 
     ``initialise(plane) -> start`` gives the starting point (``None``: the plane itself).
     ``window_task(rows, cols) -> (operator, initialise)`` gives them for a tile (needed
     when the image is tiled). RGB images are restored as opponent planes
-    (:func:`restore.colour.rgb_to_planes`), the chrominance at ``chroma_factor`` times their sigma.
+    (:func:`restore.colour.rgb_to_planes`); with ``chroma_half_resolution`` (denoising only:
+    ``initialise`` must be ``None``) the chrominance at half resolution.
     """
     from priors.base import ImagePrior
     from priors.registry import get_prior
@@ -369,13 +372,15 @@ def _restore_planes(image, channel_axis, operator, sigma, prior, *, schedule, in
     tile_size = check_tile_size(tile_size, patch_prior.patch_size)
     channels_last = to_channels_last(image, channel_axis)
     settings = dict(sigma=sigma, prior=patch_prior, schedule=schedule, rng=rng, exact=exact,
-                    chroma_factor=chroma_factor)
+                    chroma_half_resolution=chroma_half_resolution)
     if not needs_tiling(channels_last.shape, tile_size):
         restored = _restore_window(channels_last, operator, initialise, progress=progress,
                                    **settings)
         return from_channels_last(restored.astype(image.dtype, copy=False), channel_axis,
                                   image.ndim)
-    margin = _tile_margin(schedule, sigma, patch_prior.patch_size) + extra_margin
+    # half-resolution chrominance: the HQS reach, in full-resolution pixels, doubles
+    reach_scale = 2 if chroma_half_resolution and channels_last.ndim == 3 else 1
+    margin = reach_scale * _tile_margin(schedule, sigma, patch_prior.patch_size) + extra_margin
     tiles = plan_tiles(*channels_last.shape[:2], tile=tile_size or DEFAULT_TILE, margin=margin)
     restored = np.empty(channels_last.shape, dtype=image.dtype)
     logger.info("restoring %dx%d pixels in %d tiles (margin %d)", channels_last.shape[1],
@@ -399,7 +404,7 @@ def _tile_margin(schedule, sigma, patch_size):
 
 
 def _restore_window(channels_last, operator, initialise, *, sigma, prior, schedule, rng, exact,
-                    progress, chroma_factor):
+                    progress, chroma_half_resolution):
     """EPLL on one (H, W) or (H, W, C) window; float32 result clipped to [0, 1]."""
     from restore.epll import epll_restore
 
@@ -413,8 +418,15 @@ def _restore_window(channels_last, operator, initialise, *, sigma, prior, schedu
         return run(channels_last, True, sigma)
     rgb = channels_last.shape[2] == 3
     decorrelated = rgb_to_planes(channels_last) if rgb else channels_last
-    factors = (PLANE_SCALES * (1.0, chroma_factor, chroma_factor) if rgb
-               else (1.0,) * channels_last.shape[2])
-    restored = np.stack([run(decorrelated[..., c], False, sigma * factors[c])
-                         for c in range(decorrelated.shape[2])], axis=-1)
+    scales = PLANE_SCALES if rgb else (1.0,) * channels_last.shape[2]
+    half = chroma_half_resolution and min(channels_last.shape[:2]) >= 4 * prior.patch_size
+
+    def run_plane(c):
+        plane_sigma = sigma * scales[c]
+        if half and rgb and c > 0:
+            return restore_at_half_resolution(
+                decorrelated[..., c], plane_sigma, lambda small, s: run(small, False, s))
+        return run(decorrelated[..., c], False, plane_sigma)
+
+    restored = np.stack([run_plane(c) for c in range(decorrelated.shape[2])], axis=-1)
     return np.clip(planes_to_rgb(restored) if rgb else restored, 0.0, 1.0)

@@ -41,3 +41,24 @@ def rgb_to_planes(image, scales=PLANE_SCALES):
 def planes_to_rgb(planes, scales=PLANE_SCALES):
     """Inverse of :func:`rgb_to_planes`."""
     return opponent_to_rgb(planes / np.asarray(scales, dtype=planes.dtype))
+
+
+def restore_at_half_resolution(plane, sigma, restore):
+    """Restore a smooth plane (a chrominance) at half resolution.
+
+    The 2x2 block means of ``plane`` (edge-padded to even sizes) carry white
+    noise of ``sigma / 2``; ``restore(means, sigma / 2)`` restores them and the
+    result is upsampled bilinearly back to the plane's size. Chrominance has
+    little detail at the finest scale, so this loses little of it while the
+    patches see twice the context at a quarter of the cost; on BSDS500-test
+    crops (training data) it gained 0.10 / 0.12 / 0.11 dB at sigma 15 / 25 / 50
+    over full-resolution chrominance (benchmarks/tune_colour.py).
+    """
+    from skimage.transform import resize
+
+    height, width = plane.shape
+    even = np.pad(plane, [(0, height % 2), (0, width % 2)], mode="edge")
+    means = even.reshape(even.shape[0] // 2, 2, even.shape[1] // 2, 2).mean(axis=(1, 3))
+    restored = np.asarray(restore(np.ascontiguousarray(means), sigma / 2), dtype=np.float64)
+    upsampled = resize(restored, even.shape, order=1, mode="edge")
+    return upsampled[:height, :width].astype(plane.dtype, copy=False)

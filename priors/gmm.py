@@ -38,6 +38,10 @@ FORMAT_VERSION = 1
 _LOG_2PI = np.log(2 * np.pi)
 
 
+#: EM starts of :class:`GaussianMixturePrior` (``init=``).
+INITIALISATIONS = ("kmeans", "scales")
+
+
 def zero_mean_basis(d):
     """Orthonormal basis ``(d, d-1)`` of the patches whose pixels sum to zero."""
     seed = np.concatenate([np.ones((d, 1)) / np.sqrt(d), np.eye(d)[:, : d - 1]], axis=1)
@@ -78,7 +82,15 @@ class GaussianMixturePrior(PatchPrior):
         Seed for the k-means initialisation.
     warm_start : bool
         If the prior is already fitted (or loaded), EM starts from its
-        parameters instead of k-means.
+        parameters instead of ``init``.
+    init : {"kmeans", "scales"}
+        ``"kmeans"``: hard assignments from k-means on a random subset, then
+        one M-step (the shipped prior's start). ``"scales"``: a Gaussian scale
+        mixture, ``S_k = s_k C`` (``C`` the sample covariance, ``s_k``
+        geometric from 1/16 to 4), zero means, equal weights. With few
+        components k-means on zero-mean patches puts nearly all of them in one
+        cluster and EM stalls there (K=5: 97.5 nats/patch, no better than one
+        Gaussian); the scale start separates flat from textured patches first.
     verbose : bool
         Print one line per EM iteration to stderr.
 
@@ -92,7 +104,10 @@ class GaussianMixturePrior(PatchPrior):
     """
 
     def __init__(self, n_components=200, patch_size=8, *, reg_covar=1e-6, max_iter=100,
-                 tol=1e-3, chunk_size=8192, rng=None, warm_start=False, verbose=False):
+                 tol=1e-3, chunk_size=8192, rng=None, warm_start=False, verbose=False,
+                 init="kmeans"):
+        if init not in INITIALISATIONS:
+            raise ValueError(f"init must be one of {INITIALISATIONS}, got {init!r}")
         if int(n_components) < 1:
             raise ValueError(f"n_components must be >= 1, got {n_components}")
         if int(patch_size) < 2:
@@ -108,6 +123,7 @@ class GaussianMixturePrior(PatchPrior):
         self.rng = rng
         self.warm_start = bool(warm_start)
         self.verbose = verbose
+        self.init = init
         self._cache = {}
 
     # ------------------------------------------------------------------ geometry
@@ -165,6 +181,19 @@ class GaussianMixturePrior(PatchPrior):
         return self
 
     def _initialise(self, coords):
+        """The EM start named by ``init`` (see the class docstring)."""
+        if self.init == "scales":
+            centred = coords - coords.mean(axis=0)
+            covariance = (centred.T @ centred / coords.shape[0]).astype(np.float64)
+            k, m = self.n_components, coords.shape[1]
+            scales = np.geomspace(1 / 16, 4, k) if k > 1 else np.ones(1)
+            self._set_subspace_parameters(
+                np.full(k, 1.0 / k), np.zeros((k, m)),
+                scales[:, None, None] * covariance + self.reg_covar * np.eye(m))
+            return
+        self._initialise_kmeans(coords)
+
+    def _initialise_kmeans(self, coords):
         """Hard assignments from k-means on a subset, then one M-step."""
         from sklearn.cluster import KMeans
 

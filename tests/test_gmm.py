@@ -1,4 +1,6 @@
 """The GMM patch prior: exact density, EM behaviour, Wiener z-step, persistence."""
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
@@ -159,3 +161,25 @@ def test_flat_tail_denoiser_approximates_the_exact_z_step():
     approx = FlatTailDenoiser(prior, tail_ratio=1.0).denoise(patches, 0.01)
     assert approx.dtype == np.float32
     assert np.mean((approx - exact) ** 2) < 0.01 * np.mean((patches - exact) ** 2)
+
+
+def test_scale_mixture_start_escapes_the_single_cluster_stall():
+    """Zero-mean data from a Gaussian scale mixture: the k-means start may stall near one
+    Gaussian, the scale start must find the scales (higher likelihood than K=1, EM monotone)."""
+    rng = np.random.default_rng(0)
+    d = 16
+    scales = rng.choice([0.01, 0.1, 1.0], size=6000)
+    data = rng.normal(size=(6000, d)) * scales[:, None]
+    one = GaussianMixturePrior(1, 4, max_iter=20, rng=0).fit(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gsm = GaussianMixturePrior(3, 4, max_iter=50, rng=0, init="scales").fit(data)
+    assert gsm.lower_bound_ > one.lower_bound_ + 1.0
+    assert np.all(np.diff(gsm.lower_bounds_) > -1e-6)
+    variances = np.sort(np.trace(gsm.covariances_, axis1=1, axis2=2) / (d - 1))
+    assert variances[-1] == pytest.approx(1.0, rel=0.1) and variances[0] < 0.01
+
+
+def test_unknown_init_is_refused():
+    with pytest.raises(ValueError, match="init must be one of"):
+        GaussianMixturePrior(2, 4, init="random")

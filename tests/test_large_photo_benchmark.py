@@ -41,3 +41,21 @@ def test_section_reports_time_memory_and_psnr():
     text = render_section(result)
     assert "6000x4000x3 | 600 | 25.0 | 900 | 20.20 -> 31.50" in text
     assert "24.0 megapixels" in text
+
+
+def test_end_to_end_on_a_small_photo(tmp_path):
+    """The whole benchmark on a 48x40 photo: the command runs in a child, JSON and section written."""
+    import json
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    source = tmp_path / "photo.png"
+    Image.fromarray(rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)).save(source)
+    markdown = tmp_path / "B.md"
+    assert main(["--source", str(source), "--width", "48", "--height", "40", "--out",
+                 str(tmp_path), "--markdown", str(markdown)]) == 0
+    measured = json.loads((tmp_path / "large_photo.json").read_text())["measured"]
+    assert measured["seconds"] > 0 and 50 < measured["peak_rss_mib"] < 4000
+    assert measured["child_command"] == "restore noisy.png --sigma 25 -o restored.png"
+    assert "48x40x3" in markdown.read_text()

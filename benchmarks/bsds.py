@@ -624,12 +624,20 @@ def build_parser():
                     "beside BM3D and the published numbers.")
     parser.add_argument("--data", required=True, type=Path,
                         help="folder of the grey test PNGs, e.g. ../shared/data/bsd68")
+    add_run_arguments(parser, METHODS, ["epll", "bm3d"])
+    return parser
+
+
+def add_run_arguments(parser, methods, default_methods):
+    """The options every denoising benchmark shares (noise levels, subset, methods, seed,
+    outputs, warm-up); ``--data`` is the caller's."""
     parser.add_argument("--sigmas", nargs="+", type=int, default=list(DEFAULT_SIGMAS),
                         help="noise levels on the 0-255 scale (default: 15 25 50)")
     parser.add_argument("--limit", type=int, help="use only the first N images (partial run)")
     parser.add_argument("--crop", type=int, help="centre crop of N x N pixels (partial run)")
-    parser.add_argument("--methods", nargs="+", choices=sorted(METHODS), default=["epll", "bm3d"],
-                        help="methods to run (default: epll bm3d)")
+    parser.add_argument("--methods", nargs="+", choices=sorted(methods),
+                        default=list(default_methods),
+                        help=f"methods to run (default: {' '.join(default_methods)})")
     parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"),
                         help="folder of the JSON results (default benchmarks/results)")

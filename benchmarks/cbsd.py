@@ -78,20 +78,7 @@ def build_parser():
                     "EPLL beside CBM3D and the published numbers.")
     parser.add_argument("--data", type=Path,
                         help="folder of the colour test PNGs, e.g. ../shared/data/cbsd68")
-    parser.add_argument("--sigmas", nargs="+", type=int, default=list(bsds.DEFAULT_SIGMAS),
-                        help="noise levels on the 0-255 scale (default: 15 25 50)")
-    parser.add_argument("--limit", type=int, help="use only the first N images (partial run)")
-    parser.add_argument("--crop", type=int, help="centre crop of N x N pixels (partial run)")
-    parser.add_argument("--methods", nargs="+", choices=sorted(METHODS),
-                        default=list(DEFAULT_METHODS), help="methods to run (default: epll cbm3d)")
-    parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"),
-                        help="folder of the JSON results (default benchmarks/results)")
-    parser.add_argument("--tag", help="suffix of the JSON file name (default: from the options)")
-    parser.add_argument("--markdown", type=Path,
-                        help="markdown file whose section to replace (e.g. BENCHMARKS.md)")
-    parser.add_argument("--no-warmup", dest="warmup", action="store_false",
-                        help="do not run each method once on a small crop before timing")
+    bsds.add_run_arguments(parser, METHODS, DEFAULT_METHODS)
     parser.add_argument("--from-json", type=Path, metavar="JSON",
                         help="measure nothing: render the table of an earlier (possibly "
                              "interrupted) run's JSON, and with --markdown update its section")

@@ -3,6 +3,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+import numpy as np
+
+
+def open_prior_file(path, kind, version):
+    """Open a prior's ``.npz`` (``np.load``, no pickles) after checking that it holds a
+    ``kind`` prior of format ``version``; one-line ``ValueError`` otherwise."""
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot read {kind.upper()} prior from '{path}': {error}") from None
+    found = int(data["format_version"]) if "format_version" in data else None
+    if found != version or str(data.get("kind", "")) != kind:
+        data.close()
+        raise ValueError(f"'{path}' is not a {kind.upper()} prior of format version {version} "
+                         f"(found version {found}); retrain it with `restore train {kind}`")
+    return data
+
 
 class PatchPrior(ABC):
     """A density over image patches, usable as the z-step of EPLL.

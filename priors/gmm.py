@@ -32,7 +32,7 @@ from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 
 from priors._gmm_kernels import best_component_wiener, grouped_squared_norms
-from priors.base import PatchPrior
+from priors.base import PatchPrior, open_prior_file
 
 FORMAT_VERSION = 1
 _LOG_2PI = np.log(2 * np.pi)
@@ -380,15 +380,7 @@ class GaussianMixturePrior(PatchPrior):
     @classmethod
     def load(cls, path):
         """Read a model written by :meth:`save`."""
-        try:
-            data = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as error:
-            raise ValueError(f"cannot read GMM prior from '{path}': {error}") from None
-        with data:
-            version = int(data["format_version"]) if "format_version" in data else None
-            if version != FORMAT_VERSION or str(data.get("kind", "")) != "gmm":
-                raise ValueError(f"'{path}' is not a GMM prior of format version {FORMAT_VERSION} "
-                                 f"(found version {version}); retrain it with `restore train gmm`")
+        with open_prior_file(path, "gmm", FORMAT_VERSION) as data:
             weights = data["weights"]
             prior = cls(weights.shape[0], int(data["patch_size"]), reg_covar=float(data["reg_covar"]))
             prior._set_subspace_parameters(weights, data["means"], data["covariances"])

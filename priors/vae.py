@@ -45,7 +45,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from priors.base import PatchPrior
+from priors.base import PatchPrior, open_prior_file
 
 FORMAT_VERSION = 1
 _LOG_2PI = math.log(2 * math.pi)
@@ -451,15 +451,7 @@ class VAEPrior(PatchPrior):
     @classmethod
     def load(cls, path):
         """Read a model written by :meth:`save`."""
-        try:
-            data = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as error:
-            raise ValueError(f"cannot read VAE prior from '{path}': {error}") from None
-        with data:
-            version = int(data["format_version"]) if "format_version" in data else None
-            if version != FORMAT_VERSION or str(data.get("kind", "")) != "vae":
-                raise ValueError(f"'{path}' is not a VAE prior of format version {FORMAT_VERSION} "
-                                 f"(found version {version}); retrain it with `restore train vae`")
+        with open_prior_file(path, "vae", FORMAT_VERSION) as data:
             prior = cls(int(data["latent_dim"]), tuple(int(h) for h in data["hidden"]),
                         int(data["patch_size"]))
             prior.initialise(data["scales"])

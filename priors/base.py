@@ -30,6 +30,9 @@ class PatchPrior(ABC):
     """
 
     patch_size: int
+    #: ``lambda * sigma^2`` of EPLL denoising that this prior's z-step was tuned with
+    #: (:func:`restore.epll.denoise_schedule`); ``None``: the solver's default.
+    denoise_lambda_factor = None
 
     @abstractmethod
     def log_prob(self, patches):

@@ -25,14 +25,19 @@ patches (``s2 = 0``) and on noisy ones, for which the likelihood is
 ``q(z | y, s2)`` approximates the posterior of a noisy patch (the z-step's
 starting point) while ``q(z | u, 0)`` is the usual VAE encoder.
 
-Denoising (the EPLL z-step) at noise variance ``s2``: with ``n_samples = 1``
-it takes the encoder's mean ``z*`` of the noisy patch (optionally refined by
-gradient ascent on ``log p(z) + log N(y; mu(z), v(z) + s2)``) and applies the
-per-coordinate Wiener filter ``mu + v / (v + s2) (y - mu)`` in the DCT
-domain; with ``n_samples > 1`` it averages that filter over ``z`` drawn from
-``q(z | y, s2)``, self-normalised importance weights
-``p(z) N(y; mu, v + s2) / q(z | y)``: an estimate of the posterior mean
-``E[x | y]``. The DC passes through unchanged, as in the GMM.
+Denoising (the EPLL z-step) at noise variance ``s2``, the analogue of the
+GMM's "best component, then its Wiener filter": find the MAP latent
+
+    z* = argmax_z  log N(z; 0, I) + log N(y; mu(z), v(z) + s2),
+
+the latent that best explains the noisy patch (Adam from the encoder's mean
+of ``q(z | y, s2)``, ``refine_steps`` steps; the encoder alone is far from
+it), then apply the per-coordinate Wiener filter ``mu + v / (v + s2) (y - mu)``
+at ``z*`` in the DCT domain. With ``denoise_samples > 1`` the filter is
+instead averaged over ``z`` drawn around ``z*`` with the encoder's spread,
+self-normalised importance weights ``p(z) N(y; mu, v + s2) / q(z)``: an
+estimate of the posterior mean ``E[x | y]`` (no better on training crops).
+The DC passes through unchanged, as in the GMM.
 """
 from __future__ import annotations
 
@@ -51,6 +56,13 @@ FORMAT_VERSION = 1
 _LOG_2PI = math.log(2 * math.pi)
 #: Added to the decoder's variance on the [0, 1] pixel scale (as the GMM's reg_covar).
 VARIANCE_FLOOR = 1e-6
+#: The z-step's MAP search, chosen on 4 Train400 crops (benchmarks/vae_zstep_choice.py,
+#: benchmarks/results/vae_zstep_choice.json): with the encoder's mean alone EPLL is 2.0 dB
+#: below the GMM at sigma 25 (26.98 vs 29.03); 20 Adam steps at rate 0.5 (and lambda 64)
+#: reach 28.86, within 0.01-0.03 dB of 40 steps at rate 0.3 at sigma 15/25/50 (10 steps
+#: lose 0.25 dB at sigma 50); averaging over 8 latents around z* gains nothing.
+REFINE_STEPS = 20
+REFINE_RATE = 0.5
 
 
 def dct_ac_basis(p):
@@ -150,14 +162,20 @@ class VAEPrior(PatchPrior):
     denoise_samples : int
         Importance samples of :meth:`denoise` (1: encoder mean, no sampling).
     refine_steps, refine_rate : int, float
-        Gradient steps on ``log p(z) + log p(y | z)`` after the encoder in
-        :meth:`denoise` (with ``denoise_samples = 1``).
+        Adam steps (and their learning rate) on ``log p(z) + log p(y | z)``
+        from the encoder's mean in :meth:`denoise` (0: the encoder's mean).
     chunk_size : int
         Patches per torch call (bounds memory).
     """
 
+    #: EPLL's lambda * sigma^2 for this z-step, chosen on Train400 crops
+    #: (benchmarks/vae_zstep_choice.py): against the GMM's 56, 64 loses 0.03 dB at sigma 15
+    #: and gains 0.06 / 0.28 at sigma 25 / 50; 72 gains 0.03 more at 50 but loses 0.10 at 15.
+    denoise_lambda_factor = 64.0
+
     def __init__(self, latent_dim=16, hidden=(128, 128), patch_size=8, *, log_prob_samples=64,
-                 denoise_samples=1, refine_steps=0, refine_rate=0.1, chunk_size=16384):
+                 denoise_samples=1, refine_steps=REFINE_STEPS, refine_rate=REFINE_RATE,
+                 chunk_size=16384):
         if int(patch_size) < 2:
             raise ValueError(f"patch_size must be >= 2, got {patch_size}")
         if int(latent_dim) < 1:
@@ -386,9 +404,10 @@ class VAEPrior(PatchPrior):
 
         The estimate (see the module notes) is the Wiener filter
         ``mu(z) + v(z) / (v(z) + s2) (y - mu(z))`` in the DCT domain at the
-        encoder's latent (``denoise_samples = 1``, optionally refined) or its
-        importance-weighted average over ``denoise_samples`` latents; the DC
-        is kept. float32 in, float32 out.
+        MAP latent ``z*`` (``refine_steps`` Adam steps from the encoder's
+        mean; ``denoise_samples = 1``) or its importance-weighted average over
+        ``denoise_samples`` latents around ``z*``; the DC is kept. float32 in,
+        float32 out.
         """
         self._require_fitted()
         patches = _check_patches(patches, self.dim)
@@ -402,10 +421,10 @@ class VAEPrior(PatchPrior):
             u, dc = self._standardise(block)
             with torch.no_grad():
                 mean, log_var = self.net.encode(u, self._noise_input(len(u), noise_var))
+            z = self._refine(u, noise, mean) if self.refine_steps else mean
             if self.denoise_samples > 1:
-                estimate = self._posterior_mean(u, noise, mean, log_var, generator)
+                estimate = self._posterior_mean(u, noise, z, log_var, generator)
             else:
-                z = self._refine(u, noise, mean) if self.refine_steps else mean
                 with torch.no_grad():
                     dec_mean, dec_var = self.net.decode(z)
                     estimate = dec_mean + dec_var / (dec_var + noise) * (u - dec_mean)
@@ -425,7 +444,7 @@ class VAEPrior(PatchPrior):
         return z.detach()
 
     def _posterior_mean(self, u, noise, mean, log_var, generator):
-        """Self-normalised importance estimate of ``E[c | y]`` with proposal ``q(z | y, s2)``."""
+        """Self-normalised importance estimate of ``E[c | y]``, proposal ``N(mean, e^log_var)``."""
         with torch.no_grad():
             std = (0.5 * log_var).exp()
             eps = torch.randn((self.denoise_samples, *mean.shape), generator=generator)

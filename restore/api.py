@@ -69,7 +69,8 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
     half-quadratic splitting, ``p`` being the learned patch prior, with
-    :data:`restore.epll.DENOISE_SCHEDULE`, starting from ``x = y``.
+    :data:`restore.epll.DENOISE_SCHEDULE` (``lambda`` as the prior asks, see
+    :func:`restore.epll.denoise_schedule`), starting from ``x = y``.
 
     Parameters
     ----------
@@ -107,7 +108,8 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
         The restored image, same shape, clipped to [0, 1]; float32 input
         stays float32, anything else comes back as float64.
     """
-    from restore.epll import DENOISE_SCHEDULE
+    from priors.registry import get_prior
+    from restore.epll import denoise_schedule
     from restore.operators import Identity
 
     image = as_float_image(image, name="image")
@@ -116,8 +118,9 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
         sigma = estimate_sigma(image, channel_axis=channel_axis)
         logger.info("estimated noise sigma = %.4f (%.2f on the 0-255 scale)", sigma, sigma * 255)
     sigma = check_sigma(sigma)
+    prior = get_prior(prior)
     return _restore_planes(image, channel_axis, Identity(), sigma, prior,
-                           schedule=DENOISE_SCHEDULE, initialise=None, rng=rng, exact=exact,
+                           schedule=denoise_schedule(prior), initialise=None, rng=rng, exact=exact,
                            progress=progress, tile_size=tile_size,
                            window_task=lambda rows, cols: (Identity(), None),
                            chroma_half_resolution=True)

@@ -19,7 +19,7 @@ starting point (chosen in :mod:`restore.api`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -92,6 +92,14 @@ ORIGINAL_DENOISE_SCHEDULE = Schedule()
 #: with the original's uniform patch weighting lambda 56 beats 64 by 0.01-0.07 dB and
 #: 80 by 0.25 dB (round 4: uniform weighting itself gained 0.13-0.36 dB over true counts).
 DENOISE_SCHEDULE = Schedule(lambda_factor=56.0)
+
+
+def denoise_schedule(prior):
+    """:data:`DENOISE_SCHEDULE`, with ``prior.denoise_lambda_factor`` where the prior sets
+    one (its z-step was tuned with another ``lambda``)."""
+    factor = getattr(prior, "denoise_lambda_factor", None)
+    return DENOISE_SCHEDULE if factor is None else replace(DENOISE_SCHEDULE,
+                                                           lambda_factor=float(factor))
 
 #: Deblurring, started from a Wiener deconvolution of balance 30 sigma^2 (see
 #: :func:`restore.deblur`): 16 steps from 10 sigma down to sigma / 4, lambda 128 / sigma^2.

@@ -10,7 +10,7 @@ from skimage.metrics import peak_signal_noise_ratio
 
 torch = pytest.importorskip("torch")
 
-from priors.vae import VAEPrior, dct_ac_basis  # noqa: E402
+from priors.vae import REFINE_STEPS, VAEPrior, _gaussian_log_density, dct_ac_basis  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 
@@ -160,15 +160,59 @@ def test_denoise_keeps_the_dc_and_reduces_the_error(tiny_trained):
     prior, _, patches = tiny_trained
     clean = patches[:2000]
     noisy = (clean + np.random.default_rng(0).normal(0, 0.1, clean.shape)).astype(np.float32)
-    for settings in (dict(), dict(denoise_samples=8), dict(refine_steps=3)):
+    for settings in (dict(), dict(denoise_samples=8), dict(refine_steps=0)):
         for key, value in settings.items():
             setattr(prior, key, value)
         out = prior.denoise(noisy, 0.01)
-        prior.denoise_samples, prior.refine_steps = 1, 0
+        prior.denoise_samples, prior.refine_steps = 1, REFINE_STEPS
         assert out.dtype == np.float32 and out.shape == noisy.shape
         np.testing.assert_allclose(out.mean(axis=1), noisy.mean(axis=1), atol=1e-5)
         assert np.mean((out - clean) ** 2) < 0.5 * np.mean((noisy - clean) ** 2), settings
     np.testing.assert_allclose(prior.denoise(clean[:20], 0.0), clean[:20], atol=1e-5)
+
+
+def test_the_z_step_climbs_to_a_better_latent_than_the_encoder(tiny_trained):
+    """The refined z* scores higher than the encoder's mean on the objective it maximises,
+    log N(z; 0, I) + log N(y; mu(z), v(z) + s2), and it restores the patches better."""
+    prior, _, patches = tiny_trained
+    clean = patches[:2000]
+    noisy = (clean + np.random.default_rng(1).normal(0, 0.1, clean.shape)).astype(np.float32)
+    u, _ = prior._standardise(noisy)
+    noise = torch.from_numpy((0.01 / prior.scales_ ** 2).astype(np.float32))
+    with torch.no_grad():
+        start, _ = prior.net.encode(u, prior._noise_input(len(u), 0.01))
+
+    def objective(z):
+        with torch.no_grad():
+            mean, var = prior.net.decode(z)
+            return (_gaussian_log_density(u, mean, var + noise) - 0.5 * (z ** 2).sum(-1)).numpy()
+
+    refined = prior._refine(u, noise, start)
+    gain = objective(refined) - objective(start)
+    assert np.mean(gain) > 0 and np.mean(gain > 0) > 0.9, np.percentile(gain, [5, 50, 95])
+    errors = []
+    for steps in (0, REFINE_STEPS):
+        prior.refine_steps = steps
+        errors.append(np.mean((prior.denoise(noisy, 0.01) - clean) ** 2))
+    prior.refine_steps = REFINE_STEPS
+    assert errors[1] < errors[0], errors
+
+
+def test_epll_denoises_with_the_lambda_the_prior_was_tuned_with(tiny_trained, monkeypatch):
+    import restore.epll
+    from restore import denoise
+    from restore.epll import DENOISE_SCHEDULE, denoise_schedule
+
+    prior, image, _ = tiny_trained
+    assert denoise_schedule(prior).lambda_factor == VAEPrior.denoise_lambda_factor == 64.0
+    assert denoise_schedule(prior).beta_factors == DENOISE_SCHEDULE.beta_factors
+    assert denoise_schedule(object()) is DENOISE_SCHEDULE  # a prior without its own lambda
+    used = []
+    real = restore.epll.epll_restore
+    monkeypatch.setattr(restore.epll, "epll_restore",
+                        lambda *args, **kwargs: used.append(kwargs["schedule"]) or real(*args, **kwargs))
+    denoise(image[:32, :32], 0.05, prior=prior, rng=0)
+    assert [schedule.lambda_factor for schedule in used] == [64.0]
 
 
 def test_bad_inputs_are_clear_errors(tiny_trained):

@@ -67,6 +67,7 @@ class FlatTailDenoiser:
         self._cache = OrderedDict()
         self._arrays = {}
         self._pool = None
+        self._means = prior.means_  # (K, d); the property recomputes them on every access
 
     def operators(self, noise_var, dtype):
         """:class:`FlatTailOperators` at one noise variance (least recently used cache)."""
@@ -74,27 +75,30 @@ class FlatTailDenoiser:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        values, bases, mean_proj = self.prior._eigen()  # ascending eigenvalues
+        values, _, mean_proj = self.prior._eigen()  # ascending eigenvalues
         keeps = values > self.tail_ratio * noise_var
         keeps[:, -1] = True  # at least the leading direction
         keeps[:, 0] = False  # and a non-empty tail
         gains = values / (values + noise_var)  # the prior's component order
         order = np.argsort(keeps.sum(axis=1), kind="stable")
-        values, bases, keeps = values[order], bases[order], keeps[order]
-        means = self.prior.means_[order]
+        values, keeps = values[order], keeps[order]
+        means = self._means[order]
         tail_size = (~keeps).sum(axis=1)
         tail = np.where(keeps, 0.0, values).sum(axis=1) / tail_size  # t_k
         scale = np.sqrt(np.maximum(1.0 / (tail[:, None] + noise_var) - 1.0 / (values + noise_var), 0.0))
-        # rows (k, j) with keeps[k, j], in component order then ascending j
-        columns = (bases * scale[:, None, :]).transpose(0, 2, 1)[keeps]
-        offsets = (mean_proj[order] * scale)[keeps]
+        # the kept directions (k, j), in component order then ascending j, gathered as rows
+        component, direction = np.nonzero(keeps)
+        rows = self._direction_rows(dtype)[order[component], direction]
+        rows *= scale[component, direction, None].astype(dtype)
         starts = np.concatenate([[0], np.cumsum(keeps.sum(axis=1))])
         log_consts = np.log(self.prior.weights_[order]) - 0.5 * (
             np.where(keeps, np.log(values + noise_var), 0.0).sum(axis=1)
             + tail_size * np.log(tail + noise_var))
         ops = FlatTailOperators(
-            projector=np.ascontiguousarray(np.concatenate([columns.T, means.T], axis=1), dtype=dtype),
-            starts=starts.astype(np.int64), offsets=offsets.astype(dtype),
+            # (R + K, d) rows, used transposed (BLAS reads the F-ordered view without a copy)
+            projector=np.concatenate([rows, means.astype(dtype)]).T,
+            starts=starts.astype(np.int64),
+            offsets=(mean_proj[order[component], direction] * scale[component, direction]).astype(dtype),
             mean_column=int(starts[-1]), mean_sq=np.einsum("kd,kd->k", means, means).astype(dtype),
             inv_tail=(1.0 / (tail + noise_var)).astype(dtype), log_consts=log_consts.astype(dtype),
             order=order, gains=gains.astype(dtype))
@@ -138,13 +142,21 @@ class FlatTailDenoiser:
         out += patches.mean(axis=1, keepdims=True)
         return out
 
+    def _direction_rows(self, dtype):
+        """Eigen-directions as rows, ``(K, d-1, d)``, in ``dtype`` (gathered per noise level)."""
+        key = ("rows", np.dtype(dtype).str)
+        if key not in self._arrays:
+            _, bases, _ = self.prior._eigen()
+            self._arrays[key] = np.ascontiguousarray(bases.transpose(0, 2, 1), dtype=dtype)
+        return self._arrays[key]
+
     def _component_arrays(self, dtype):
         """``(V_k (K, d, d-1), V_k^T mu_k (K, d-1), mu_k (K, d))`` in ``dtype``."""
         key = np.dtype(dtype).str
         if key not in self._arrays:
             _, bases, mean_proj = self.prior._eigen()
             self._arrays[key] = tuple(np.ascontiguousarray(a, dtype=dtype)
-                                      for a in (bases, mean_proj, self.prior.means_))
+                                      for a in (bases, mean_proj, self._means))
         return self._arrays[key]
 
     def _sorted_labels(self, patches, ops):

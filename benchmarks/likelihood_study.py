@@ -180,10 +180,15 @@ def plot(result, path):
         x = row["heldout"]["log_prob"]["mean"]
         y = float(np.mean([r["psnr"] for r in row["denoising"]]))
         points.setdefault((round(x, 2), round(y, 2)), []).append(row["name"])
-    for i, ((x, y), names) in enumerate(sorted(points.items())):
+    ordered = sorted(points.items())
+    span = max(x for (x, _), _ in ordered) - min(x for (x, _), _ in ordered) or 1.0
+    for i, ((x, y), names) in enumerate(ordered):
         ax.scatter(x, y, s=30, color="tab:red" if "VAE" in names else "tab:blue")
+        # neighbours alternate below / above; a label whose right neighbour is close goes left
+        crowded = i + 1 < len(ordered) and ordered[i + 1][0][0] - x < 0.04 * span
         ax.annotate(" = ".join(names), (x, y), textcoords="offset points", fontsize=8,
-                    xytext=(5, -10) if i % 2 == 0 else (5, 5))  # neighbours: below, above
+                    xytext=(-5 if crowded else 5, -10 if i % 2 == 0 else 5),
+                    ha="right" if crowded else "left")
     settings = result["settings"]
     ax.set_xlabel("held-out log-likelihood (nats per 8x8 patch, zero-mean part)")
     ax.set_ylabel(f"EPLL PSNR at sigma {settings['sigma']} (dB, {settings['n_psnr_images']} images)")

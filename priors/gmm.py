@@ -263,7 +263,12 @@ class GaussianMixturePrior(PatchPrior):
 
     @property
     def means_(self):
-        return self._sub_means @ self.basis.T
+        """Component means in pixel space, ``(K, d)`` (computed once per fit, read-only)."""
+        if "means" not in self._cache:
+            means = self._sub_means @ self.basis.T
+            means.setflags(write=False)
+            self._cache["means"] = means
+        return self._cache["means"]
 
     @property
     def covariances_(self):

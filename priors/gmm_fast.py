@@ -67,7 +67,6 @@ class FlatTailDenoiser:
         self._cache = OrderedDict()
         self._arrays = {}
         self._pool = None
-        self._means = prior.means_  # (K, d); the property recomputes them on every access
 
     def operators(self, noise_var, dtype):
         """:class:`FlatTailOperators` at one noise variance (least recently used cache)."""
@@ -82,7 +81,7 @@ class FlatTailDenoiser:
         gains = values / (values + noise_var)  # the prior's component order
         order = np.argsort(keeps.sum(axis=1), kind="stable")
         values, keeps = values[order], keeps[order]
-        means = self._means[order]
+        means = self.prior.means_[order]
         tail_size = (~keeps).sum(axis=1)
         tail = np.where(keeps, 0.0, values).sum(axis=1) / tail_size  # t_k
         scale = np.sqrt(np.maximum(1.0 / (tail[:, None] + noise_var) - 1.0 / (values + noise_var), 0.0))
@@ -156,7 +155,7 @@ class FlatTailDenoiser:
         if key not in self._arrays:
             _, bases, mean_proj = self.prior._eigen()
             self._arrays[key] = tuple(np.ascontiguousarray(a, dtype=dtype)
-                                      for a in (bases, mean_proj, self._means))
+                                      for a in (bases, mean_proj, self.prior.means_))
         return self._arrays[key]
 
     def _sorted_labels(self, patches, ops):

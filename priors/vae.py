@@ -431,13 +431,19 @@ class VAEPrior(PatchPrior):
             out[start:start + len(u)] = self._to_pixels(estimate, dc, dtype)
         return out
 
+    def _latent_score(self, u, noise, z):
+        """``(log N(z; 0, I) + log N(u; mu(z), v(z) + noise)`` up to a constant, ``mu``, ``v``)``:
+        what the z-step's search maximises, per patch, and the decoder's output."""
+        dec_mean, dec_var = self.net.decode(z)
+        score = _gaussian_log_density(u, dec_mean, dec_var + noise) - 0.5 * (z ** 2).sum(-1)
+        return score, dec_mean, dec_var
+
     def _refine(self, u, noise, z):
-        """Gradient ascent on ``log p(z) + log N(u; mu(z), v(z) + noise)`` (per patch)."""
+        """Adam ascent on :meth:`_latent_score` from ``z`` (per patch)."""
         z = z.clone().requires_grad_(True)
         optimiser = torch.optim.Adam([z], lr=self.refine_rate)
         for _ in range(self.refine_steps):
-            dec_mean, dec_var = self.net.decode(z)
-            objective = _gaussian_log_density(u, dec_mean, dec_var + noise) - 0.5 * (z ** 2).sum(-1)
+            objective, _, _ = self._latent_score(u, noise, z)
             optimiser.zero_grad()
             (-objective.sum()).backward()
             optimiser.step()
@@ -448,10 +454,8 @@ class VAEPrior(PatchPrior):
         with torch.no_grad():
             std = (0.5 * log_var).exp()
             eps = torch.randn((self.denoise_samples, *mean.shape), generator=generator)
-            z = mean + std * eps
-            dec_mean, dec_var = self.net.decode(z)
-            log_w = (_gaussian_log_density(u, dec_mean, dec_var + noise)
-                     - 0.5 * (z ** 2).sum(-1) + 0.5 * (eps ** 2).sum(-1))
+            score, dec_mean, dec_var = self._latent_score(u, noise, mean + std * eps)
+            log_w = score + 0.5 * (eps ** 2).sum(-1)  # minus log q up to the same constant
             weights = torch.softmax(log_w, dim=0).unsqueeze(-1)
             wiener = dec_mean + dec_var / (dec_var + noise) * (u - dec_mean)
             return (weights * wiener).sum(dim=0)

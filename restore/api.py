@@ -113,12 +113,12 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
     from restore.operators import Identity
 
     image = as_float_image(image, name="image")
+    prior = get_prior(prior)
     _check_large_enough(image, channel_axis, prior)
     if sigma is None:
         sigma = estimate_sigma(image, channel_axis=channel_axis)
         logger.info("estimated noise sigma = %.4f (%.2f on the 0-255 scale)", sigma, sigma * 255)
     sigma = check_sigma(sigma)
-    prior = get_prior(prior)
     return _restore_planes(image, channel_axis, Identity(), sigma, prior,
                            schedule=denoise_schedule(prior), initialise=None, rng=rng, exact=exact,
                            progress=progress, tile_size=tile_size,

@@ -3,9 +3,10 @@
 Usage::
 
     python -m benchmarks.dip --data ../shared/data/bsd68 --train ../shared/data/train400 \\
-        [--limit 8] [--crop 128] [--tasks denoise inpaint] \\
+        [--first 0] [--limit 8] [--crop 128] [--tasks denoise inpaint] \\
         [--methods dip-direct tv biharmonic] [--width 128] [--iterations DENOISE INPAINT] \\
-        [--device cpu] [--threads 1] [--out benchmarks/results] [--markdown BENCHMARKS.md]
+        [--restarts 1] [--device cpu] [--threads 1] [--out benchmarks/results] \\
+        [--markdown BENCHMARKS.md]
 
 Degradations as in :mod:`benchmarks.bsds` (noise drawn for the full image,
 then the centre crop) and :mod:`benchmarks.inpaint` (``random50`` masks from
@@ -15,7 +16,8 @@ then the centre crop) and :mod:`benchmarks.inpaint` (``random50`` masks from
     ``restore.denoise`` / ``restore.inpaint`` with a
     :class:`priors.dip.DeepImagePrior` in mode ``"direct"`` (fit
     ``||A f(z) - y||^2``), hourglass of ``--width`` channels (the paper's
-    other settings), the task's iterations and early stop.
+    other settings), the task's iterations and early stop; with ``--restarts R``
+    the mean of R fits from independent starts.
 ``dip-hqs``
     The same network as the z-step of whole-image HQS (mode ``"hqs"``).
 ``tv``
@@ -28,6 +30,12 @@ then the centre crop) and :mod:`benchmarks.inpaint` (``random50`` masks from
 Records per DIP call the Adam steps run (the early stop) and seconds per
 step; writes ``<out>/<dataset>_dip[_<tag>].json`` (rewritten after every
 image) and a markdown section (key ``<dataset>-dip[-<tag>]``).
+
+On the CPU a run can be split over processes by image (``--first``,
+``--limit``, a tag each) and the parts joined into one result::
+
+    python -m benchmarks.dip merge PART.json [PART.json ...] --tag TAG \\
+        [--markdown BENCHMARKS.md]
 """
 from __future__ import annotations
 
@@ -76,12 +84,13 @@ class DipRunner:
     """``run(observed, *, rng, sigma=None, known=None)`` through the public library,
     recording the Adam steps and seconds of every call."""
 
-    def __init__(self, mode, width, iterations, device):
+    def __init__(self, mode, width, iterations, device, restarts=1):
         from priors.dip import DeepImagePrior, Hourglass
 
         shape = Hourglass(channels_down=width, channels_up=width)
         self.priors = {task: DeepImagePrior(shape, iterations=iterations.get(task), mode=mode,
-                                            device=device) for task in GROUPS}
+                                            restarts=restarts, device=device)
+                       for task in GROUPS}
         self.calls = []
 
     def __call__(self, observed, *, rng, sigma=None, known=None):
@@ -149,20 +158,29 @@ def render_section(result, methods):
     default = settings["default_method"]
     title = f"## {settings['dataset'].upper()} Deep Image Prior (denoising σ={SIGMA255}, " \
             "50% inpainting)" + (f" ({settings['tag']})" if settings["tag"] else "")
+    commands = settings["command"] if isinstance(settings["command"], list) \
+        else [settings["command"]]
+    first, n = settings.get("first", 0), settings["n_images"]
     lines = [
         title, "",
-        f"Command: `{settings['command']}`  ",
+        (f"Command: `{commands[0]}`  " if len(commands) == 1 else
+         "Commands (parts run side by side, one thread each, then `python -m benchmarks.dip "
+         "merge`): " + "; ".join(f"`{c}`" for c in commands) + "  "),
         f"Date: {settings['started'][:10]} (UTC). Machine: {machine_sentence(settings['machine'])}"
         f"; torch {settings['torch']} on {settings['device']}, {settings['threads']} thread(s).",
         "",
-        f"**Partial run**: first {settings['n_images']} of {settings['n_images_in_folder']} "
-        f"images, centre crop {settings['crop']}x{settings['crop']}"
-        if settings["crop"] else f"First {settings['n_images']} images, whole.",
+        (f"**Partial run**: first {n}" if first == 0 else f"**Partial run**: images "
+         f"{first + 1}-{first + n}") + f" of {settings['n_images_in_folder']} images, "
+        + (f"centre crop {settings['crop']}x{settings['crop']}" if settings["crop"]
+           else "whole") + ".",
         f"DIP network: hourglass depth 5, {settings['width']} down / {settings['width']} up / "
         "4 skip channels, 32 input channels (the paper's width is 128); Adam lr 0.01, input "
         "perturbation 1/30, moving average 0.99; at most "
         + ", ".join(f"{n} steps ({t})" for t, n in settings["iterations"].items())
-        + "; denoising stops earlier once the average fits the noisy image to within sigma^2.",
+        + "; denoising stops earlier once the average fits the noisy image to within sigma^2"
+        + (f"; direct DIP averages {settings['restarts']} fits from independent starts "
+           "(seeds s, s+1, ...; Adam steps and seconds count all of them)."
+           if settings.get("restarts", 1) > 1 else "."),
     ]
     if settings.get("tv_weight") is not None:
         lines.append(f"TV weight {settings['tv_weight']} chosen on {settings['tv_images']} "
@@ -225,6 +243,53 @@ def render_saved(json_path, markdown=None):
     return section
 
 
+def merge_saved(json_paths, tag, out=None, markdown=None):
+    """Join the saved results of runs split by image into one result (rows in image order).
+
+    The parts must agree on everything but the images (``first``, ``n_images``),
+    the command, the tag and the times. Writes ``<out>/<dataset>_dip_<tag>.json``
+    (``out``: the folder of the first part) and returns its rendered section.
+    """
+    import json
+
+    parts = sorted((json.loads(Path(p).read_text(encoding="utf-8")) for p in json_paths),
+                   key=lambda r: r["settings"].get("first", 0))
+    varying = {"first", "n_images", "command", "json", "tag", "started", "machine"}
+    reference = {k: v for k, v in parts[0]["settings"].items() if k not in varying}
+    position = parts[0]["settings"].get("first", 0)
+    for part in parts:
+        settings = part["settings"]
+        if {k: v for k, v in settings.items() if k not in varying} != reference:
+            raise ValueError(f"{settings['json']} was run with other settings than "
+                             f"{parts[0]['settings']['json']}; only the images may differ")
+        if settings.get("first", 0) != position:
+            raise ValueError(f"the parts do not cover consecutive images: expected one from "
+                             f"image {position + 1}, got {settings['json']}")
+        if not part.get("complete", False):
+            raise ValueError(f"{settings['json']} is incomplete; finish that part first")
+        position += settings["n_images"]
+    start = parts[0]["settings"].get("first", 0)
+    settings = {**parts[0]["settings"], "tag": tag, "n_images": position - start,
+                "command": [p["settings"]["command"] for p in parts]}
+    folder = Path(out) if out is not None else Path(parts[0]["settings"]["json"]).parent
+    settings["json"] = str(folder / f"{settings['dataset']}_dip_{tag}.json")
+    merged = {"settings": settings, "rows": [r for p in parts for r in p["rows"]],
+              "complete": True, "finished": max(p["finished"] for p in parts)}
+    write_json_atomic(Path(settings["json"]), merged)
+    return render_saved(settings["json"], markdown)
+
+
+def build_merge_parser():
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.dip merge",
+                                     description="join the results of a run split by image")
+    parser.add_argument("parts", nargs="+", type=Path, help="saved JSON of each part")
+    parser.add_argument("--tag", required=True, help="tag of the joined result")
+    parser.add_argument("--out", type=Path, help="folder of the joined JSON (default: the "
+                        "first part's)")
+    parser.add_argument("--markdown", type=Path, help="markdown file to update (BENCHMARKS.md)")
+    return parser
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m benchmarks.dip",
                                      description=__doc__.splitlines()[0])
@@ -232,6 +297,8 @@ def build_parser():
     parser.add_argument("--train", type=Path, default=Path("../shared/data/train400"),
                         help="training images for the TV weight (never BSD68)")
     parser.add_argument("--tv-images", type=int, default=16)
+    parser.add_argument("--first", type=int, default=0,
+                        help="index of the first image (to split a run over processes)")
     parser.add_argument("--limit", type=int, default=8)
     parser.add_argument("--crop", type=int, default=128)
     parser.add_argument("--tasks", nargs="+", choices=list(GROUPS), default=list(GROUPS))
@@ -242,6 +309,8 @@ def build_parser():
                         help="channels of the hourglass (the paper's 128 by default)")
     parser.add_argument("--iterations", type=int, nargs=2, metavar=("DENOISE", "INPAINT"),
                         help="most Adam steps per task (default: DEFAULT_ITERATIONS)")
+    parser.add_argument("--restarts", type=int, default=1,
+                        help="direct DIP: average this many fits from independent starts")
     parser.add_argument("--device", choices=("cpu", "cuda"))
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     parser.add_argument("--seed", type=int, default=0)
@@ -257,19 +326,26 @@ def main(argv=None):
     from priors.dip import DEFAULT_ITERATIONS, DeepImagePrior, resolve_device
 
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["merge"]:
+        args = build_merge_parser().parse_args(argv[1:])
+        print(merge_saved(args.parts, args.tag, args.out, args.markdown))
+        return 0
     args = build_parser().parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    images, n_available = load_dataset(args.data, args.limit)
+    images, n_available = load_dataset(args.data, args.first + args.limit)
+    images = images[args.first:]
     dataset = args.data.resolve().name
     tag = args.tag or ""
     json_path = args.out / f"{dataset}_dip{'_' + tag if tag else ''}.json"
     default_mode = DeepImagePrior().mode
     settings = {
-        "dataset": dataset, "n_images": len(images), "n_images_in_folder": n_available,
+        "dataset": dataset, "first": args.first, "n_images": len(images),
+        "n_images_in_folder": n_available,
         "crop": args.crop, "tasks": args.tasks, "methods": args.methods, "seed": args.seed,
-        "width": args.width, "device": device, "threads": torch.get_num_threads(),
+        "width": args.width, "restarts": args.restarts, "device": device,
+        "threads": torch.get_num_threads(),
         "torch": torch.__version__, "default_method": f"dip-{default_mode}",
         "iterations": dict(zip(GROUPS, args.iterations)) if args.iterations
         else {t: DEFAULT_ITERATIONS[t] for t in args.tasks},
@@ -282,7 +358,8 @@ def main(argv=None):
             args.train, args.tv_images, args.crop, args.seed)
         print(f"TV weight {settings['tv_weight']} (Train400 PSNR {settings['tv_table']})",
               file=sys.stderr)
-    runners = {name: DipRunner(name.split("-")[1], args.width, settings["iterations"], device)
+    runners = {name: DipRunner(name.split("-")[1], args.width, settings["iterations"], device,
+                               args.restarts)
                for name in args.methods if name.startswith("dip")}
     for runner in runners.values():  # warm-up: first torch calls, untimed
         warm = images[0].clean[:32, :32]

@@ -19,6 +19,12 @@ of ``tau`` (stopping step and PSNR).
 z-step, :mod:`restore.image_restore`) with ``--iterations`` as its budget
 and the default early stops, and records its final PSNR and steps, to
 compare the two modes on training images.
+
+``--restarts R`` instead denoises each crop (sigma 25) R times with the
+direct mode as the library runs it (default early stop, ``--iterations``
+as the cap) from seeds ``seed, seed + 1, ...``, and records the PSNR of the
+mean of the first k fits for k = 1..R, beside TV at each weight of the
+benchmark's grid on the same crops: how many restarts to average.
 """
 from __future__ import annotations
 
@@ -71,6 +77,50 @@ def run_hqs(shape, observed, operator, sigma, clean, iterations, args):
             "seconds": time.perf_counter() - start}
 
 
+def run_restarts(shape, noisy, clean, sigma, restarts, iterations, args):
+    """PSNR of the mean of the first k direct fits, k = 1..restarts, and their steps."""
+    from priors.dip import DeepImagePrior
+    from restore.operators import Identity
+
+    estimates, steps = [], []
+    start = time.perf_counter()
+    for restart in range(restarts):
+        prior = DeepImagePrior(shape, iterations=iterations, device=args.device,
+                               seed=args.seed + restart)
+        estimates.append(prior.restore(noisy, Identity(), sigma))
+        steps.append(prior.iterations_run[0])
+    return {"psnr_of_mean": [score(clean, np.mean(estimates[:k], axis=0))[0]
+                             for k in range(1, restarts + 1)],
+            "steps": steps, "seconds": time.perf_counter() - start}
+
+
+def tune_restarts(images, args):
+    """``--restarts``: per width, mean PSNR of the mean of k fits; TV on the same crops."""
+    from skimage.restoration import denoise_tv_chambolle
+
+    from benchmarks.dip import TV_WEIGHTS
+    from priors.dip import Hourglass
+
+    sigma = SIGMA255 / 255
+    pairs = [noisy_pair(image, SIGMA255, args.seed, args.crop) for image in images]
+    tv = {str(w): float(np.mean([score(clean, denoise_tv_chambolle(noisy, weight=w))[0]
+                                 for clean, noisy in pairs])) for w in TV_WEIGHTS}
+    summary, runs = {"tv_mean_psnr_by_weight": tv}, {}
+    for width in args.widths:
+        shape = Hourglass(channels_down=width, channels_up=width)
+        runs[str(width)] = []
+        for image, (clean, noisy) in zip(images, pairs):
+            run = run_restarts(shape, noisy, clean, sigma, args.restarts, args.iterations[0], args)
+            runs[str(width)].append({"image": image.name, **run})
+            print(f"width {width} {image.name}: mean of k fits "
+                  f"{[round(p, 2) for p in run['psnr_of_mean']]} dB, steps {run['steps']}, "
+                  f"{run['seconds']:.1f} s", flush=True)
+        summary[str(width)] = {"mean_psnr_of_mean_of_k": [
+            float(np.mean([r["psnr_of_mean"][k] for r in runs[str(width)]]))
+            for k in range(args.restarts)]}
+    return summary, runs
+
+
 def discrepancy_stop(curve, sigma, tau, min_iterations):
     """(step, PSNR) where the rule ``residual <= tau sigma^2`` stops, or the last recorded."""
     for step, psnr, residual in zip(curve["steps"], curve["psnr"], curve["residual"]):
@@ -121,6 +171,8 @@ def main(argv=None):
     parser.add_argument("--device", choices=("cpu", "cuda"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mode", choices=("direct", "hqs"), default="direct")
+    parser.add_argument("--restarts", type=int, default=1,
+                        help="> 1: compare the mean of 1..R direct denoising fits with TV")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/dip_tuning.json"))
     args = parser.parse_args(argv)
     if "bsd68" in str(args.data).lower() or "cbsd68" in str(args.data).lower():
@@ -131,6 +183,11 @@ def main(argv=None):
     result = {"settings": {**vars(args), "data": str(args.data), "out": str(args.out),
                            "sigma255": SIGMA255, "min_iterations": MIN_ITERATIONS,
                            "started": utc_now(), "machine": machine_info(("numpy", "torch"))}}
+    if args.restarts > 1:
+        result["summary"], result["runs"] = tune_restarts(images, args)
+        write_json_atomic(args.out, result)
+        print(result["summary"])
+        return 0
     for width in args.widths:
         shape = Hourglass(channels_down=width, channels_up=width)
         runs[width] = {"denoise": [], "inpaint": []}

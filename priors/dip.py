@@ -202,6 +202,11 @@ class DeepImagePrior(ImagePrior):
         How :func:`restore.denoise` and friends use it: fit ``||A f(z) - y||^2``
         directly, or run half-quadratic splitting with :meth:`denoise` as
         the z-step (:mod:`restore.image_hqs`).
+    restarts : int
+        Direct mode: the estimate is the mean of this many fits from
+        independent starts (seeds ``seed, seed + 1, ...``). The fits err
+        differently, so their mean has less variance; each restart costs a
+        full fit. 1 (the default) is the paper's method.
     device : {"cpu", "cuda"} or None
         None: CUDA when available, else the CPU.
     seed : int
@@ -221,7 +226,7 @@ class DeepImagePrior(ImagePrior):
 
     def __init__(self, network=Hourglass(), *, iterations=None, learning_rate=0.01,
                  input_noise_std=1 / 30, ema_decay=0.99, discrepancy=DISCREPANCY,
-                 mode="direct", device=None, seed=0, progress=False):
+                 mode="direct", restarts=1, device=None, seed=0, progress=False):
         if not isinstance(network, Hourglass):
             raise TypeError(f"network must be an Hourglass, got {type(network).__name__}")
         if iterations is not None and (not isinstance(iterations, (int, np.integer))
@@ -239,6 +244,8 @@ class DeepImagePrior(ImagePrior):
             raise ValueError(f"discrepancy must be positive or None, got {discrepancy!r}")
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
+        if not isinstance(restarts, (int, np.integer)) or restarts < 1:
+            raise ValueError(f"restarts must be a positive integer, got {restarts!r}")
         self.network = network
         self.iterations = None if iterations is None else int(iterations)
         self.learning_rate = float(learning_rate)
@@ -246,6 +253,7 @@ class DeepImagePrior(ImagePrior):
         self.ema_decay = float(ema_decay)
         self.discrepancy = discrepancy
         self.mode = mode
+        self.restarts = int(restarts)
         self.device = resolve_device(device)
         self.seed = int(seed)
         self.progress = progress
@@ -253,7 +261,8 @@ class DeepImagePrior(ImagePrior):
 
     def __repr__(self):
         return (f"DeepImagePrior({self.network}, iterations={self.iterations}, "
-                f"mode={self.mode!r}, device={self.device!r}, seed={self.seed})")
+                f"mode={self.mode!r}, restarts={self.restarts}, device={self.device!r}, "
+                f"seed={self.seed})")
 
     # ------------------------------------------------------------------ the interface
     def log_prob(self, image):
@@ -277,14 +286,25 @@ class DeepImagePrior(ImagePrior):
                         warm_start=warm_start)
 
     def restore(self, observed, operator, sigma, *, task="denoise", callback=None):
-        """Direct DIP: fit ``||A f(z) - y||^2`` from scratch for the task's iterations."""
+        """Direct DIP: fit ``||A f(z) - y||^2`` from scratch for the task's iterations;
+        with ``restarts = R > 1``, the mean ``(1/R) sum_r x_r`` of R fits from seeds
+        ``seed + r``. ``iterations_run`` then lists the steps of every restart."""
         if task not in DEFAULT_ITERATIONS:
             raise ValueError(f"task must be one of {sorted(DEFAULT_ITERATIONS)}, got {task!r}")
         steps = self.iterations or DEFAULT_ITERATIONS[task]
-        return self.fit(observed, operator, sigma, iterations=steps, callback=callback)
+        mean, history = None, []
+        for restart in range(self.restarts):
+            self._fit = None
+            estimate = self.fit(observed, operator, sigma, iterations=steps, callback=callback,
+                                seed=self.seed + restart)
+            history += self._fit.history
+            mean = estimate if mean is None else mean + (estimate - mean) / (restart + 1)
+        self._fit.history = history
+        return mean
 
     # ------------------------------------------------------------------ the fit
-    def fit(self, observed, operator, sigma, *, iterations, warm_start=False, callback=None):
+    def fit(self, observed, operator, sigma, *, iterations, warm_start=False, callback=None,
+            seed=None):
         """Fit the network so that ``A f(z)`` matches ``observed``; return the moving average.
 
         Parameters
@@ -303,6 +323,8 @@ class DeepImagePrior(ImagePrior):
             ``callback(step, average, residual)`` after every step, with the
             moving average as an ``(H, W[, C])`` numpy array and its
             discrepancy ``mean((A x - y)^2)`` over the observed pixels.
+        seed : int, optional
+            Seed of a fresh start (default: ``self.seed``).
 
         Returns
         -------
@@ -328,7 +350,8 @@ class DeepImagePrior(ImagePrior):
         else:
             n_observed = float(height * width * channels)
         if not (warm_start and self._fit is not None and self._fit.image_shape == image.shape):
-            self._fit = self._new_fit(image.shape, channels)
+            self._fit = self._new_fit(image.shape, channels,
+                                      self.seed if seed is None else int(seed))
         state = self._fit
         top, left = state.crop
         threshold = None if self.discrepancy is None else self.discrepancy * sigma**2
@@ -366,16 +389,16 @@ class DeepImagePrior(ImagePrior):
         """Adam steps of each call since the last fresh start (the early stop's effect)."""
         return [] if self._fit is None else list(self._fit.history)
 
-    def _new_fit(self, image_shape, channels):
+    def _new_fit(self, image_shape, channels, seed):
         shape = self.network
         padded = (shape.padded_size(image_shape[0]), shape.padded_size(image_shape[1]))
         crop = ((padded[0] - image_shape[0]) // 2, (padded[1] - image_shape[1]) // 2)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.seed)
+            torch.manual_seed(seed)
             network = HourglassNet(shape, channels)
         network = network.to(self.device)
         generator = torch.Generator(device=self.device)
-        generator.manual_seed(self.seed)
+        generator.manual_seed(seed)
         noise = INPUT_SCALE * torch.rand((1, shape.input_channels, *padded), generator=generator,
                                          device=self.device)
         optimiser = torch.optim.Adam(network.parameters(), lr=self.learning_rate)

@@ -187,6 +187,9 @@ def _build_parser():
     parser.add_argument("--iterations", type=_positive_int, metavar="N",
                         help="--prior dip: most Adam steps (default: by task, stopping early "
                              "once the fit reaches the noise level)")
+    parser.add_argument("--restarts", type=_positive_int, metavar="N",
+                        help="--prior dip: average N fits from independent starts (less "
+                             "noisy, N times the time; default: 1)")
     parser.add_argument("--device", choices=("cpu", "cuda"),
                         help="--prior dip: where the network runs (default: cuda when "
                              "available, else cpu)")
@@ -410,9 +413,10 @@ def _check_task_options(args):
         raise UsageError(f"--mask and --invert-mask are for --task inpaint, not --task {args.task}")
     if args.invert_mask and args.mask is None:
         raise UsageError("--invert-mask needs --mask")
-    if args.prior != "dip" and (args.iterations is not None or args.device is not None):
-        raise UsageError(f"--iterations and --device are for --prior dip, not --prior "
-                         f"{args.prior}")
+    if args.prior != "dip" and (args.iterations is not None or args.device is not None
+                                or args.restarts is not None):
+        raise UsageError(f"--iterations, --restarts and --device are for --prior dip, not "
+                         f"--prior {args.prior}")
 
 
 def _prior(args):
@@ -421,7 +425,8 @@ def _prior(args):
         return args.prior
     from priors.dip import DeepImagePrior
 
-    return DeepImagePrior(iterations=args.iterations, device=args.device)
+    return DeepImagePrior(iterations=args.iterations, restarts=args.restarts or 1,
+                          device=args.device)
 
 
 def _parse_kernel(spec):

@@ -83,6 +83,19 @@ def test_without_discrepancy_all_iterations_run():
     assert prior.iterations_run == [12]
 
 
+def test_restarts_average_fits_from_consecutive_seeds():
+    noisy = smooth_image() + 0.1 * np.random.default_rng(6).standard_normal(SHAPE)
+    prior = tiny_prior(seed=7, iterations=6, discrepancy=None, restarts=3)
+    mean = prior.restore(noisy, Identity(), 0.1)
+    assert prior.iterations_run == [6, 6, 6]
+    singles = [tiny_prior(seed=seed, iterations=6, discrepancy=None).restore(
+        noisy, Identity(), 0.1) for seed in (7, 8, 9)]
+    np.testing.assert_allclose(mean, np.mean(singles, axis=0), atol=1e-6)
+    assert np.abs(singles[0] - singles[1]).max() > 1e-4  # the restarts do differ
+    with pytest.raises(ValueError, match="restarts must be a positive integer"):
+        tiny_prior(restarts=0)
+
+
 def test_warm_start_continues_the_previous_fit():
     image = smooth_image().astype(np.float32)
     prior = tiny_prior(discrepancy=None)
@@ -170,5 +183,8 @@ def test_cli_runs_dip_and_refuses_dip_options_for_other_priors(tmp_path, capsys)
     assert np.load(output).shape == SHAPE
     assert main([str(noisy), "-o", str(tmp_path / "x.npy"), "--sigma", "10",
                  "--iterations", "2"]) == 2
-    assert "--iterations and --device are for --prior dip" in capsys.readouterr().err
+    assert "--iterations, --restarts and --device are for --prior dip" in capsys.readouterr().err
+    assert not (tmp_path / "x.npy").exists()
+    assert main([str(noisy), "-o", str(tmp_path / "x.npy"), "--sigma", "10",
+                 "--restarts", "2"]) == 2
     assert not (tmp_path / "x.npy").exists()

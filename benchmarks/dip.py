@@ -182,6 +182,9 @@ def render_section(result, methods):
            "(seeds s, s+1, ...; Adam steps and seconds count all of them)."
            if settings.get("restarts", 1) > 1 else "."),
     ]
+    for part in settings.get("cut_short_parts", []):
+        lines.append(f"The part `{part['json']}` was stopped after {part['finished']} of its "
+                     f"{part['planned']} images; its finished images are kept.")
     if settings.get("tv_weight") is not None:
         lines.append(f"TV weight {settings['tv_weight']} chosen on {settings['tv_images']} "
                      f"Train400 crops (grid {list(TV_WEIGHTS)}; never on BSD68).")
@@ -243,12 +246,25 @@ def render_saved(json_path, markdown=None):
     return section
 
 
+def finished_images(part):
+    """Images of a saved run that have a row for every (task, method) it runs, in order."""
+    settings = part["settings"]
+    expected = {(task, m) for task in settings["tasks"] for m in settings["methods"]
+                if m in TASK_METHODS[task]}
+    seen = {}
+    for row in part["rows"]:
+        seen.setdefault(row["image"], set()).add((row["task"], row["method"]))
+    return [image for image, pairs in seen.items() if pairs >= expected]
+
+
 def merge_saved(json_paths, tag, out=None, markdown=None):
     """Join the saved results of runs split by image into one result (rows in image order).
 
     The parts must agree on everything but the images (``first``, ``n_images``),
-    the command, the tag and the times. Writes ``<out>/<dataset>_dip_<tag>.json``
-    (``out``: the folder of the first part) and returns its rendered section.
+    the command, the tag and the times, and cover consecutive images. A part
+    that was cut short contributes the images it finished (noted in the
+    section). Writes ``<out>/<dataset>_dip_<tag>.json`` (``out``: the folder of
+    the first part) and returns its rendered section.
     """
     import json
 
@@ -257,6 +273,7 @@ def merge_saved(json_paths, tag, out=None, markdown=None):
     varying = {"first", "n_images", "command", "json", "tag", "started", "machine"}
     reference = {k: v for k, v in parts[0]["settings"].items() if k not in varying}
     position = parts[0]["settings"].get("first", 0)
+    rows, cut_short = [], []
     for part in parts:
         settings = part["settings"]
         if {k: v for k, v in settings.items() if k not in varying} != reference:
@@ -265,16 +282,23 @@ def merge_saved(json_paths, tag, out=None, markdown=None):
         if settings.get("first", 0) != position:
             raise ValueError(f"the parts do not cover consecutive images: expected one from "
                              f"image {position + 1}, got {settings['json']}")
+        done = settings["n_images"]
         if not part.get("complete", False):
-            raise ValueError(f"{settings['json']} is incomplete; finish that part first")
-        position += settings["n_images"]
+            images = finished_images(part)
+            done = len(images)
+            cut_short.append({"json": settings["json"], "finished": done,
+                              "planned": settings["n_images"]})
+            part = {**part, "rows": [r for r in part["rows"] if r["image"] in images]}
+        rows += part["rows"]
+        position += done
     start = parts[0]["settings"].get("first", 0)
     settings = {**parts[0]["settings"], "tag": tag, "n_images": position - start,
-                "command": [p["settings"]["command"] for p in parts]}
+                "command": [p["settings"]["command"] for p in parts],
+                "cut_short_parts": cut_short}
     folder = Path(out) if out is not None else Path(parts[0]["settings"]["json"]).parent
     settings["json"] = str(folder / f"{settings['dataset']}_dip_{tag}.json")
-    merged = {"settings": settings, "rows": [r for p in parts for r in p["rows"]],
-              "complete": True, "finished": max(p["finished"] for p in parts)}
+    merged = {"settings": settings, "rows": rows, "complete": True,
+              "finished": max(p.get("finished", p["settings"]["started"]) for p in parts)}
     write_json_atomic(Path(settings["json"]), merged)
     return render_saved(settings["json"], markdown)
 

@@ -81,6 +81,13 @@ def test_a_run_split_by_image_merges_into_one_result(tmp_path):
         ["img_0", "img_1", "img_2"]
     text = markdown.read_text()
     assert "| 50% missing at random | 3 |" in text and "Commands (parts" in text
+    cut = json.loads(parts[0].read_text())  # as if part a had stopped after its first image
+    cut["rows"], cut["complete"] = cut["rows"][:3], False  # image 0 whole, image 1 half
+    cut_path = tmp_path / "test_dip_cut.json"
+    cut_path.write_text(json.dumps(cut))
+    assert main(common + ["--first", "1", "--limit", "2", "--tag", "e"]) == 0
+    section = merge_saved([cut_path, tmp_path / "test_dip_e.json"], "cut")
+    assert "| 50% missing at random | 3 |" in section and "stopped after 1 of its 2" in section
     assert main(common + ["--first", "1", "--limit", "1", "--tag", "d"]) == 0
     with pytest.raises(ValueError, match="consecutive images"):  # images 1-2, then 2 again
         merge_saved([parts[0], tmp_path / "test_dip_d.json"], "ad")

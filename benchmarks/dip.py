@@ -69,15 +69,20 @@ def tune_tv_weight(folder, n_images, crop, seed):
     table : dict
         weight -> mean PSNR.
     """
-    from skimage.restoration import denoise_tv_chambolle
-
     if "bsd68" in str(folder).lower():
         raise ValueError("tune the TV weight on training images (Train400), never on BSD68")
     images, _ = load_dataset(folder, n_images)
-    pairs = [noisy_pair(image, SIGMA255, seed, crop) for image in images]
-    table = {w: float(np.mean([score(clean, denoise_tv_chambolle(noisy, weight=w))[0]
-                               for clean, noisy in pairs])) for w in TV_WEIGHTS}
+    table = tv_psnr_by_weight([noisy_pair(image, SIGMA255, seed, crop) for image in images])
     return max(table, key=table.get), table
+
+
+def tv_psnr_by_weight(pairs):
+    """Mean PSNR of TV denoising over ``(clean, noisy)`` pairs at each weight of
+    :data:`TV_WEIGHTS`, ``{weight: PSNR}``."""
+    from skimage.restoration import denoise_tv_chambolle
+
+    return {w: float(np.mean([score(clean, denoise_tv_chambolle(noisy, weight=w))[0]
+                              for clean, noisy in pairs])) for w in TV_WEIGHTS}
 
 
 class DipRunner:

@@ -96,15 +96,12 @@ def run_restarts(shape, noisy, clean, sigma, restarts, iterations, args):
 
 def tune_restarts(images, args):
     """``--restarts``: per width, mean PSNR of the mean of k fits; TV on the same crops."""
-    from skimage.restoration import denoise_tv_chambolle
-
-    from benchmarks.dip import TV_WEIGHTS
+    from benchmarks.dip import tv_psnr_by_weight
     from priors.dip import Hourglass
 
     sigma = SIGMA255 / 255
     pairs = [noisy_pair(image, SIGMA255, args.seed, args.crop) for image in images]
-    tv = {str(w): float(np.mean([score(clean, denoise_tv_chambolle(noisy, weight=w))[0]
-                                 for clean, noisy in pairs])) for w in TV_WEIGHTS}
+    tv = {str(w): psnr for w, psnr in tv_psnr_by_weight(pairs).items()}
     summary, runs = {"tv_mean_psnr_by_weight": tv}, {}
     for width in args.widths:
         shape = Hourglass(channels_down=width, channels_up=width)

@@ -64,7 +64,14 @@ ROUND_3 = {
 #: the original code's uniform patch weighting, lambda again.
 ROUND_4 = {f"uniform weighting, lam {lam}": Schedule(lambda_factor=float(lam))
            for lam in (40, 48, 56, 64, 80)}
-CANDIDATES = {**ROUND_1, **ROUND_2, **ROUND_3, **ROUND_4}
+#: Round 5 (benchmarks/results/schedule_tuning_round5.json): lambda again, for the prior
+#: tied over the rotations and flips of a patch (README, "The pretrained prior").
+ROUND_5 = {**{f"dihedral prior, lam {lam}": Schedule(lambda_factor=float(lam))
+              for lam in (40, 48, 56, 64)},
+           **{f"dihedral prior, {list(betas)} x{inner}, lam 48": Schedule(betas, 48.0, inner)
+              for betas, inner in [((1, 4, 8, 16, 32, 64), 1), ((1, 4, 8, 16, 32), 2),
+                                   ((0.5, 1, 2, 4, 8, 16, 32), 1), ((1, 2, 4, 8, 16, 32), 1)]}}
+CANDIDATES = {**ROUND_1, **ROUND_2, **ROUND_3, **ROUND_4, **ROUND_5}
 
 #: Deblurring search space: GeometricSchedule fields, and the Wiener balance of the start
 #: over sigma^2 (``None``: start from the blurred image). The first value of each is the
@@ -145,13 +152,24 @@ def inpaint_cases(images):
     return cases
 
 
-def prior_digest():
-    """SHA-256 of the shipped GMM prior file: which prior the schedules were tuned with."""
+def prior_digest(path=None):
+    """SHA-256 of a GMM prior file (default: the shipped one): which prior the schedules
+    were tuned with."""
     import hashlib
 
     from priors.registry import DATA_DIR
 
-    return hashlib.sha256((DATA_DIR / "gmm_8x8_200.npz").read_bytes()).hexdigest()
+    return hashlib.sha256(Path(path or DATA_DIR / "gmm_8x8_200.npz").read_bytes()).hexdigest()
+
+
+def tuning_prior(args):
+    """The GMM of ``--prior`` (default: the shipped one), tied over ``--symmetry`` if given."""
+    if args.prior is None:
+        prior = get_prior("gmm")
+    else:
+        from priors.gmm import GaussianMixturePrior
+        prior = GaussianMixturePrior.load(args.prior)
+    return prior if args.symmetry is None else prior.with_symmetry(args.symmetry)
 
 
 def psnr(clean, estimate):
@@ -221,9 +239,9 @@ def tune_task(args, grid, cases, run, out):
     """Coordinate search of one task's schedule; writes every evaluation to ``out``."""
     import sys
 
-    prior = get_prior("gmm")
+    prior = tuning_prior(args)
     record = {"task": args.task, "data": Path(args.data).name, "path": "exact" if args.exact
-              else "fast", "prior_sha256": prior_digest(),
+              else "fast", "prior_sha256": prior_digest(args.prior), "symmetry": prior.symmetry,
               "grid": {k: list(v) for k, v in grid.items()},
               "cases": [case[0] for case in cases], "evaluations": []}
 
@@ -284,7 +302,7 @@ def tune_denoise(args):
     paths = list_training_images([args.data])
     picks = [paths[i] for i in np.linspace(0, len(paths) - 1, args.images).astype(int)]
     images = [load_grey(p).astype(np.float64) for p in picks]
-    prior = get_prior("gmm")
+    prior = tuning_prior(args)
     candidates = {k: v for k, v in CANDIDATES.items() if not args.only or k in args.only}
     results = []
     for sigma in args.sigmas:
@@ -305,7 +323,8 @@ def tune_denoise(args):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"data": Path(args.data).name, "images": [p.name for p in picks],
                                "path": "fast" if args.fast else "exact",
-                               "results": results}, indent=1))
+                               "prior_sha256": prior_digest(args.prior),
+                               "symmetry": prior.symmetry, "results": results}, indent=1))
 
 
 def main(argv=None):
@@ -317,6 +336,11 @@ def main(argv=None):
                         "(default: 8 for denoise, 4 otherwise)")
     parser.add_argument("--sigmas", type=float, nargs="+", default=[15, 25, 50],
                         help="denoise: noise levels (0-255 scale)")
+    parser.add_argument("--prior", help="GMM prior file (.npz) to tune with (default: the "
+                        "shipped data/gmm_8x8_200.npz)")
+    parser.add_argument("--symmetry", choices=("none", "dihedral"),
+                        help="tie the prior's components over this group first "
+                             "(GaussianMixturePrior.with_symmetry)")
     parser.add_argument("--only", nargs="*", help="denoise: names of candidates to run")
     parser.add_argument("--fast", action="store_true", help="denoise: tune the fast path")
     parser.add_argument("--exact", action="store_true",

@@ -8,15 +8,17 @@ import numpy as np
 
 def open_prior_file(path, kind, version):
     """Open a prior's ``.npz`` (``np.load``, no pickles) after checking that it holds a
-    ``kind`` prior of format ``version``; one-line ``ValueError`` otherwise."""
+    ``kind`` prior of format ``version`` (an int, or a tuple of readable versions, the
+    newest last); one-line ``ValueError`` otherwise."""
+    versions = version if isinstance(version, tuple) else (version,)
     try:
         data = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as error:
         raise ValueError(f"cannot read {kind.upper()} prior from '{path}': {error}") from None
     found = int(data["format_version"]) if "format_version" in data else None
-    if found != version or str(data.get("kind", "")) != kind:
+    if found not in versions or str(data.get("kind", "")) != kind:
         data.close()
-        raise ValueError(f"'{path}' is not a {kind.upper()} prior of format version {version} "
+        raise ValueError(f"'{path}' is not a {kind.upper()} prior of format version {versions[-1]} "
                          f"(found version {found}); retrain it with `restore train {kind}`")
     return data
 

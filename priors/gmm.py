@@ -15,6 +15,13 @@ a density on ``R^m`` (Lebesgue measure in orthonormal coordinates), so
 prior that scores the same coordinates. The fitted attributes ``means_`` and
 ``covariances_`` are given in pixel space (``Q mu_k`` and ``Q S_k Q^T``).
 
+With ``symmetry="dihedral"`` the mixture is tied over the eight rotations
+and flips of the patch (:mod:`priors.symmetry`): EM fits ``K`` orbits and the
+density has their ``8 K`` transformed copies as components. EM for the
+orbits is EM on the ``8 K`` components with the statistics of component
+``(g, k)`` taken from the back-transformed patch ``R_g^T c``, because
+``N(c; R_g mu, R_g S R_g^T) = N(R_g^T c; mu, S)``.
+
 Denoising (the z-step of EPLL) is the approximate MAP of Zoran & Weiss:
 for a noisy patch ``y`` with noise variance ``s2``, pick
 ``k* = argmax_k log w_k + log N(c; mu_k, S_k + s2 I)`` and return
@@ -33,8 +40,11 @@ from sklearn.exceptions import ConvergenceWarning
 
 from priors._gmm_kernels import best_component_wiener, grouped_squared_norms
 from priors.base import PatchPrior, open_prior_file
+from priors.symmetry import SYMMETRIES, expand_orbits, subspace_transforms
 
-FORMAT_VERSION = 1
+#: 2 added ``symmetry``; version 1 files (no symmetry) still load.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 _LOG_2PI = np.log(2 * np.pi)
 
 
@@ -65,7 +75,7 @@ class GaussianMixturePrior(PatchPrior):
     Parameters
     ----------
     n_components : int
-        Number of mixture components K.
+        Number of mixture components K (of orbits, with a symmetry).
     patch_size : int
         Side of the square patches; ``d = patch_size**2``.
     reg_covar : float
@@ -93,21 +103,26 @@ class GaussianMixturePrior(PatchPrior):
         Gaussian); the scale start separates flat from textured patches first.
     verbose : bool
         Print one line per EM iteration to stderr.
+    symmetry : {"none", "dihedral"}
+        Tie the mixture over a group of patch transforms: each of the K
+        fitted orbits stands for ``|G|`` components (see the module docstring).
 
     Attributes
     ----------
-    weights_ : (K,) mixture weights.
-    means_ : (K, d) component means in pixel space (each sums to zero).
-    covariances_ : (K, d, d) component covariances in pixel space.
+    weights_ : (|G| K,) mixture weights (``|G| = 1`` without a symmetry).
+    means_ : (|G| K, d) component means in pixel space (each sums to zero).
+    covariances_ : (|G| K, d, d) component covariances in pixel space.
     converged_, n_iter_, lower_bound_ : EM diagnostics (mean log-likelihood
         per patch, nats); ``lower_bounds_`` holds one value per iteration.
     """
 
     def __init__(self, n_components=200, patch_size=8, *, reg_covar=1e-6, max_iter=100,
                  tol=1e-3, chunk_size=8192, rng=None, warm_start=False, verbose=False,
-                 init="kmeans"):
+                 init="kmeans", symmetry="none"):
         if init not in INITIALISATIONS:
             raise ValueError(f"init must be one of {INITIALISATIONS}, got {init!r}")
+        if symmetry not in SYMMETRIES:
+            raise ValueError(f"symmetry must be one of {SYMMETRIES}, got {symmetry!r}")
         if int(n_components) < 1:
             raise ValueError(f"n_components must be >= 1, got {n_components}")
         if int(patch_size) < 2:
@@ -124,6 +139,7 @@ class GaussianMixturePrior(PatchPrior):
         self.warm_start = bool(warm_start)
         self.verbose = verbose
         self.init = init
+        self.symmetry = symmetry
         self._cache = {}
 
     # ------------------------------------------------------------------ geometry
@@ -138,6 +154,31 @@ class GaussianMixturePrior(PatchPrior):
         if "basis" not in self._cache:
             self._cache["basis"] = zero_mean_basis(self.dim)
         return self._cache["basis"]
+
+    @property
+    def transforms(self):
+        """``R_g`` of the symmetry on the zero-mean coordinates, ``(|G|, m, m)``."""
+        key = ("transforms", self.symmetry)
+        if key not in self._cache:
+            self._cache[key] = subspace_transforms(self.basis, self.patch_size, self.symmetry)
+        return self._cache[key]
+
+    @property
+    def _block_rows(self):
+        """Patches per block: ``chunk_size`` for ``K`` components, fewer for more."""
+        return max(1, self.chunk_size // len(self.transforms))
+
+    def with_symmetry(self, symmetry):
+        """A copy of this fitted prior whose orbits are this prior's orbits (its
+        components when it has no symmetry), tied over ``symmetry``."""
+        self._require_fitted()
+        prior = GaussianMixturePrior(self.n_components, self.patch_size, reg_covar=self.reg_covar,
+                                     max_iter=self.max_iter, tol=self.tol,
+                                     chunk_size=self.chunk_size, rng=self.rng,
+                                     warm_start=self.warm_start, verbose=self.verbose,
+                                     init=self.init, symmetry=symmetry)
+        prior._set_subspace_parameters(*self._orbits)
+        return prior
 
     def _coordinates(self, patches):
         """``c = Q^T x`` (the DC drops out because ``Q`` is orthogonal to it)."""
@@ -218,14 +259,19 @@ class GaussianMixturePrior(PatchPrior):
         """One pass over the data: statistics for the M-step and the mean log-likelihood."""
         total_ll = 0.0
         stats = None
-        for start in range(0, coords.shape[0], self.chunk_size):
-            block = coords[start:start + self.chunk_size]
+        transforms = self.transforms.astype(coords.dtype)
+        k = self.n_components
+        for start in range(0, coords.shape[0], self._block_rows):
+            block = coords[start:start + self._block_rows]
             log_joint = self._log_joint(block)
             log_norm = logsumexp(log_joint, axis=1)
             total_ll += float(log_norm.sum(dtype=np.float64))
             resp = np.exp(log_joint - log_norm[:, None]).astype(coords.dtype)
-            block_stats = self._statistics(block, resp)
-            stats = block_stats if stats is None else tuple(a + b for a, b in zip(stats, block_stats))
+            for g, transform in enumerate(transforms):  # rows of c R_g are (R_g^T c)^T
+                back = block if g == 0 else block @ transform
+                block_stats = self._statistics(back, resp[:, g * k:(g + 1) * k])
+                stats = block_stats if stats is None else tuple(
+                    a + b for a, b in zip(stats, block_stats))
         return stats, total_ll / coords.shape[0]
 
     def _maximisation(self, counts, first, second):
@@ -242,9 +288,14 @@ class GaussianMixturePrior(PatchPrior):
 
     # ------------------------------------------------------------------ parameters
     def _set_subspace_parameters(self, weights, means, covariances):
-        """Store parameters given in zero-mean coordinates; derive the factors."""
+        """Store the orbits' parameters, given in zero-mean coordinates (the components'
+        without a symmetry); derive the components and their factors."""
         basis = self._cache.get("basis")
         self._cache = {} if basis is None else {"basis": basis}
+        self._orbits = (np.asarray(weights, dtype=np.float64), means, covariances)
+        if self.symmetry != "none":
+            weights, means, covariances = expand_orbits(weights, means, covariances,
+                                                        self.transforms)
         m = means.shape[1]
         prec_chol = np.empty_like(covariances)
         for k, cov in enumerate(covariances):
@@ -291,7 +342,7 @@ class GaussianMixturePrior(PatchPrior):
             consts = np.log(self.weights_) + self._log_det_prec - 0.5 * m * _LOG_2PI
             self._cache[key] = (stacked.astype(coords.dtype), offsets.astype(coords.dtype), consts)
         stacked, offsets, consts = self._cache[key]
-        maha = grouped_squared_norms(coords @ stacked, offsets, self.n_components)
+        maha = grouped_squared_norms(coords @ stacked, offsets, len(self.weights_))
         return consts - 0.5 * maha.astype(np.float64)
 
     def log_prob(self, patches):
@@ -303,9 +354,10 @@ class GaussianMixturePrior(PatchPrior):
         self._require_fitted()
         coords = self._coordinates(_check_patches(patches, self.dim).astype(np.float64))
         out = np.empty(coords.shape[0])
-        for start in range(0, coords.shape[0], self.chunk_size):
-            out[start:start + self.chunk_size] = logsumexp(
-                self._log_joint(coords[start:start + self.chunk_size]), axis=1)
+        step = self._block_rows
+        for start in range(0, coords.shape[0], step):
+            out[start:start + step] = logsumexp(self._log_joint(coords[start:start + step]),
+                                                axis=1)
         return out
 
     score_samples = log_prob
@@ -353,7 +405,7 @@ class GaussianMixturePrior(PatchPrior):
             noise_var, patches.dtype)
         out = np.empty_like(patches)
         labels = np.empty(patches.shape[0], dtype=np.int32)
-        step = max(1, self.chunk_size // 4)  # (step, K*m) float projections per block
+        step = max(1, self._block_rows // 4)  # (step, |G| K m) float projections per block
         for start in range(0, patches.shape[0], step):
             block = patches[start:start + step]
             dc = block.mean(axis=1)
@@ -375,9 +427,10 @@ class GaussianMixturePrior(PatchPrior):
     def save(self, path):
         """Write the model to one ``.npz`` (format version, parameters, EM diagnostics)."""
         self._require_fitted()
+        weights, means, covariances = self._orbits
         np.savez(path, format_version=FORMAT_VERSION, kind="gmm", patch_size=self.patch_size,
-                 reg_covar=self.reg_covar, weights=self.weights_, means=self._sub_means,
-                 covariances=self._sub_covariances,
+                 reg_covar=self.reg_covar, symmetry=self.symmetry, weights=weights, means=means,
+                 covariances=covariances,
                  lower_bounds=np.asarray(getattr(self, "lower_bounds_", []), dtype=np.float64),
                  converged=bool(getattr(self, "converged_", False)),
                  n_train=int(getattr(self, "n_train_", 0)))
@@ -385,9 +438,14 @@ class GaussianMixturePrior(PatchPrior):
     @classmethod
     def load(cls, path):
         """Read a model written by :meth:`save`."""
-        with open_prior_file(path, "gmm", FORMAT_VERSION) as data:
+        with open_prior_file(path, "gmm", READABLE_VERSIONS) as data:
             weights = data["weights"]
-            prior = cls(weights.shape[0], int(data["patch_size"]), reg_covar=float(data["reg_covar"]))
+            symmetry = str(data["symmetry"]) if "symmetry" in data else "none"
+            if symmetry not in SYMMETRIES:
+                raise ValueError(f"'{path}' has an unknown symmetry {symmetry!r}; this version "
+                                 f"reads {SYMMETRIES}")
+            prior = cls(weights.shape[0], int(data["patch_size"]),
+                        reg_covar=float(data["reg_covar"]), symmetry=symmetry)
             prior._set_subspace_parameters(weights, data["means"], data["covariances"])
             prior.lower_bounds_ = list(data["lower_bounds"])
             prior.lower_bound_ = prior.lower_bounds_[-1] if prior.lower_bounds_ else None

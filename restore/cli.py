@@ -224,6 +224,10 @@ def _build_train_parser():
     parser.add_argument("--init", metavar="PRIOR",
                         help="start EM from this trained prior (.npz) instead of k-means, e.g. "
                              "to continue training on more patches")
+    parser.add_argument("--symmetry", choices=["none", "dihedral"], default=None,
+                        help="gmm: tie the mixture over the 8 rotations and flips of a patch "
+                             "(dihedral: K orbits, 8K components); default: none, or the "
+                             "--init prior's")
     _add_verbosity(parser)
     return parser
 
@@ -549,15 +553,16 @@ def _run_train(args):
     start = time.perf_counter()
     with _library_logging(args):
         if args.prior == "vae":
-            if args.init is not None:
-                raise UsageError("--init applies to gmm only")
+            if args.init is not None or args.symmetry is not None:
+                raise UsageError("--init and --symmetry apply to gmm only")
             prior = train_vae_prior(list(args.data), latent_dim=args.latent,
                                     hidden=tuple(args.hidden), n_patches=args.patches,
                                     epochs=args.epochs, rng=args.seed, progress=not args.quiet)
         else:
             prior = train_gmm_prior(list(args.data), n_components=args.components,
                                     n_patches=args.patches, max_iter=args.max_iter,
-                                    rng=args.seed, init=args.init, progress=not args.quiet)
+                                    rng=args.seed, init=args.init, symmetry=args.symmetry,
+                                    progress=not args.quiet)
         _save_atomically(prior, output_path)
     elapsed = time.perf_counter() - start
     _inform(args, f"trained the {args.prior} prior in {elapsed:.1f} s ({elapsed / 60:.1f} min); "

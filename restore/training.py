@@ -56,23 +56,27 @@ def sample_patches(images, n_patches, patch_size, rng=None):
 
 
 def train_gmm_prior(image_dirs, *, n_components=200, patch_size=8, n_patches=500_000,
-                    max_iter=100, tol=1e-3, rng=0, init=None, progress=True):
+                    max_iter=100, tol=1e-3, rng=0, init=None, symmetry=None, progress=True):
     """Fit the EPLL Gaussian mixture by EM on random patches of the training images.
 
     ``init``: path of a trained prior to start EM from (warm start) instead of
-    k-means; its number of components and patch size win.
+    k-means; its number of components and patch size win. ``symmetry``: see
+    :class:`priors.gmm.GaussianMixturePrior` (``None``: "none", or the ``init``
+    prior's; a symmetry given with ``init`` ties that prior's orbits).
     """
     from priors.gmm import GaussianMixturePrior
 
     rng = np.random.default_rng(rng)  # one stream: patch sampling, then the k-means start
     if init is not None:
         prior = GaussianMixturePrior.load(init)
+        if symmetry is not None and symmetry != prior.symmetry:
+            prior = prior.with_symmetry(symmetry)
         prior.max_iter, prior.tol, prior.rng, prior.verbose = max_iter, tol, rng, progress
         prior.warm_start = True
         patch_size = prior.patch_size
     else:
         prior = GaussianMixturePrior(n_components, patch_size, max_iter=max_iter, tol=tol,
-                                     rng=rng, verbose=progress)
+                                     rng=rng, verbose=progress, symmetry=symmetry or "none")
     paths = list_training_images(image_dirs)
     if progress:
         print(f"sampling {n_patches} patches of {patch_size}x{patch_size} from {len(paths)} images",

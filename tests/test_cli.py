@@ -289,10 +289,11 @@ def test_train_wires_the_training_function(tmp_path, capsys, monkeypatch):
     output = tmp_path / "prior.npz"
     status, out, err = _run(capsys, "train", "gmm", "--data", tmp_path / "a", tmp_path / "b",
                             "-o", output, "--components", 5, "--patches", 1000,
-                            "--max-iter", 3, "--seed", 2)
+                            "--max-iter", 3, "--seed", 2, "--symmetry", "dihedral")
     assert status == 0, err
     assert received == dict(image_dirs=[str(tmp_path / "a"), str(tmp_path / "b")],
-                            n_components=5, n_patches=1000, max_iter=3, rng=2, init=None, progress=True)
+                            n_components=5, n_patches=1000, max_iter=3, rng=2, init=None,
+                            symmetry="dihedral", progress=True)
     assert re.search(r"trained the gmm prior in \d+\.\d s", err) and out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["prior.npz"]
 

@@ -37,7 +37,7 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio
 
 from priors.registry import get_prior
-from restore.epll import GeometricSchedule, Schedule, epll_denoise, epll_restore
+from restore.epll import FastSettings, GeometricSchedule, Schedule, epll_denoise, epll_restore
 from restore.training import list_training_images, load_grey
 
 #: Round 1 (benchmarks/results/schedule_tuning_fast.json): lambda in {16..64} x two beta lists.
@@ -70,7 +70,10 @@ ROUND_5 = {**{f"dihedral prior, lam {lam}": Schedule(lambda_factor=float(lam))
               for lam in (40, 48, 56, 64)},
            **{f"dihedral prior, {list(betas)} x{inner}, lam 48": Schedule(betas, 48.0, inner)
               for betas, inner in [((1, 4, 8, 16, 32, 64), 1), ((1, 4, 8, 16, 32), 2),
-                                   ((0.5, 1, 2, 4, 8, 16, 32), 1), ((1, 2, 4, 8, 16, 32), 1)]}}
+                                   ((0.5, 1, 2, 4, 8, 16, 32), 1), ((1, 2, 4, 8, 16, 32), 1),
+                                   ((1, 4, 8, 16, 32, 64, 128), 1)]},
+           **{f"dihedral prior, [1, 4, 8, 16, 32, 64], lam {lam}":
+              Schedule((1, 4, 8, 16, 32, 64), float(lam)) for lam in (40, 56)}}
 CANDIDATES = {**ROUND_1, **ROUND_2, **ROUND_3, **ROUND_4, **ROUND_5}
 
 #: Deblurring search space: GeometricSchedule fields, and the Wiener balance of the start
@@ -305,26 +308,30 @@ def tune_denoise(args):
     prior = tuning_prior(args)
     candidates = {k: v for k, v in CANDIDATES.items() if not args.only or k in args.only}
     results = []
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     for sigma in args.sigmas:
         noisy = [img + np.random.default_rng([i, int(sigma)]).normal(0, sigma / 255, img.shape)
                  for i, img in enumerate(images)]
         for name, schedule in candidates.items():
             start = time.perf_counter()
-            psnrs = [peak_signal_noise_ratio(img, epll_denoise(y, sigma / 255, prior, schedule=schedule,
-                                                               exact=not args.fast, rng=0),
-                                                  data_range=1)
+            psnrs = [peak_signal_noise_ratio(
+                img, epll_denoise(y, sigma / 255, prior, schedule=schedule, exact=not args.fast,
+                                  fast=FastSettings(stride=args.stride), rng=0), data_range=1)
                      for img, y in zip(images, noisy)]
             row = {"sigma": sigma, "schedule": name, "mean_psnr": float(np.mean(psnrs)),
                    "seconds_per_image": (time.perf_counter() - start) / len(images)}
             results.append(row)
             print(f"sigma {sigma:4.0f}  {name:36s} {row['mean_psnr']:.3f} dB  "
                   f"{row['seconds_per_image']:.1f} s/image", flush=True)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"data": Path(args.data).name, "images": [p.name for p in picks],
-                               "path": "fast" if args.fast else "exact",
-                               "prior_sha256": prior_digest(args.prior),
-                               "symmetry": prior.symmetry, "results": results}, indent=1))
+            # rewritten after every candidate, so a cut-short sweep keeps what it measured
+            out.write_text(json.dumps({"data": Path(args.data).name,
+                                       "images": [p.name for p in picks],
+                                       "path": "fast" if args.fast else "exact",
+                                       "stride": args.stride if args.fast else 1,
+                                       "prior_sha256": prior_digest(args.prior),
+                                       "symmetry": prior.symmetry, "results": results},
+                                      indent=1))
 
 
 def main(argv=None):
@@ -343,6 +350,8 @@ def main(argv=None):
                              "(GaussianMixturePrior.with_symmetry)")
     parser.add_argument("--only", nargs="*", help="denoise: names of candidates to run")
     parser.add_argument("--fast", action="store_true", help="denoise: tune the fast path")
+    parser.add_argument("--stride", type=int, default=FastSettings.stride,
+                        help="denoise, fast path: patch-grid stride (default: %(default)s)")
     parser.add_argument("--exact", action="store_true",
                         help="deblur/inpaint: tune the exact path (default: the fast one)")
     parser.add_argument("--kernels", default="../shared/data/kernels/levin09_kernels.npz",

@@ -16,7 +16,8 @@ the first few test images. The priors:
 * GMMs with K = 1, 5, 20 fitted here by EM (:class:`priors.gmm.GaussianMixturePrior`)
   on random Train400 patches, from a k-means and from a Gaussian-scale-mixture
   start, keeping the fit with the higher training log-likelihood; and the
-  shipped K = 200 (``data/gmm_8x8_200.npz``);
+  two shipped ones: K = 200 (``gmm-untied``, ``data/gmm_8x8_200_untied.npz``)
+  and 200 orbits tied over rotations and flips (``gmm``, ``data/gmm_8x8_200.npz``);
 * the shipped VAE (``data/vae_8x8.npz``): importance-weighted estimate with
   K = 64 and 512 samples (a lower bound in expectation) and its ELBO.
 
@@ -103,7 +104,8 @@ def build_priors(train_patches, seed, max_iter, log):
         priors.append((f"GMM K={k}", gmm, f"EM here, {train_patches.shape[0]} Train400 patches, "
                                           f"{gmm.init} start"))
         print(f"fitted GMM K={k} in {time.perf_counter() - t:.0f} s", file=log, flush=True)
-    priors.append(("GMM K=200", get_prior("gmm"), "shipped data/gmm_8x8_200.npz"))
+    priors.append(("GMM K=200", get_prior("gmm-untied"), "shipped data/gmm_8x8_200_untied.npz"))
+    priors.append(("GMM 200 orbits x 8 (tied)", get_prior("gmm"), "shipped data/gmm_8x8_200.npz"))
     priors.append(("VAE", get_prior("vae"), "shipped data/vae_8x8.npz"))
     print(f"priors ready in {time.perf_counter() - start:.0f} s", file=log, flush=True)
     return priors

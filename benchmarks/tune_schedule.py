@@ -155,20 +155,23 @@ def inpaint_cases(images):
     return cases
 
 
-def prior_digest(path=None):
-    """SHA-256 of a GMM prior file (default: the shipped one): which prior the schedules
-    were tuned with."""
+def prior_digest(args):
+    """SHA-256 of the GMM prior file tuned with (:func:`tuning_prior`)."""
     import hashlib
 
-    from priors.registry import DATA_DIR
+    from priors.registry import _PRETRAINED, DEFAULT_PRIORS
 
-    return hashlib.sha256(Path(path or DATA_DIR / "gmm_8x8_200.npz").read_bytes()).hexdigest()
+    path = args.prior or _PRETRAINED[DEFAULT_PRIORS[args.task]]
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def tuning_prior(args):
-    """The GMM of ``--prior`` (default: the shipped one), tied over ``--symmetry`` if given."""
+    """The GMM of ``--prior`` (default: the task's shipped default, ``DEFAULT_PRIORS`` of
+    :mod:`priors.registry`), tied over ``--symmetry`` if given."""
+    from priors.registry import DEFAULT_PRIORS
+
     if args.prior is None:
-        prior = get_prior("gmm")
+        prior = get_prior(DEFAULT_PRIORS[args.task])
     else:
         from priors.gmm import GaussianMixturePrior
         prior = GaussianMixturePrior.load(args.prior)
@@ -244,7 +247,7 @@ def tune_task(args, grid, cases, run, out):
 
     prior = tuning_prior(args)
     record = {"task": args.task, "data": Path(args.data).name, "path": "exact" if args.exact
-              else "fast", "prior_sha256": prior_digest(args.prior), "symmetry": prior.symmetry,
+              else "fast", "prior_sha256": prior_digest(args), "symmetry": prior.symmetry,
               "grid": {k: list(v) for k, v in grid.items()},
               "cases": [case[0] for case in cases], "evaluations": []}
 
@@ -329,7 +332,7 @@ def tune_denoise(args):
                                        "images": [p.name for p in picks],
                                        "path": "fast" if args.fast else "exact",
                                        "stride": args.stride if args.fast else 1,
-                                       "prior_sha256": prior_digest(args.prior),
+                                       "prior_sha256": prior_digest(args),
                                        "symmetry": prior.symmetry, "results": results},
                                       indent=1))
 
@@ -344,7 +347,7 @@ def main(argv=None):
     parser.add_argument("--sigmas", type=float, nargs="+", default=[15, 25, 50],
                         help="denoise: noise levels (0-255 scale)")
     parser.add_argument("--prior", help="GMM prior file (.npz) to tune with (default: the "
-                        "shipped data/gmm_8x8_200.npz)")
+                        "task's shipped default: gmm for denoise, gmm-untied otherwise)")
     parser.add_argument("--symmetry", choices=("none", "dihedral"),
                         help="tie the prior's components over this group first "
                              "(GaussianMixturePrior.with_symmetry)")

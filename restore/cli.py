@@ -151,8 +151,9 @@ def _build_parser():
                              "(default: tiles of 1024 only for images over 4 megapixels)")
     parser.add_argument("--task", choices=TASKS, default="denoise",
                         help="what to undo (default: %(default)s)")
-    parser.add_argument("--prior", choices=available_priors(), default="gmm",
-                        help="the patch prior (default: %(default)s)")
+    parser.add_argument("--prior", choices=available_priors(),
+                        help="the prior (default: gmm for denoise, the faster gmm-untied for "
+                             "deblur and inpaint; see the README)")
     parser.add_argument("--sigma", type=_sigma_255, metavar="S",
                         help="noise standard deviation on the 0-255 scale, as in the papers: "
                              "25 means 25/255 of the intensity range (default: estimated "
@@ -277,6 +278,9 @@ def _run_restore(args):
         return _run_batch(args, inputs)
     input_path, output_path = inputs[0], Path(args.output)
     _check_output_name(output_path, SUPPORTED_WRITE_EXTENSIONS)
+    if args.prior is None:
+        from priors.registry import DEFAULT_PRIORS
+        args.prior = DEFAULT_PRIORS[args.task]
     _check_task_options(args)
     for protected, what in ((input_path, "input"), (args.reference, "reference"),
                             (args.mask, "mask")):

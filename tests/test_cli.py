@@ -339,6 +339,7 @@ def test_deblur_parametric_kernels(tmp_path, capsys, noisy_file, task_calls, spe
     (call,) = task_calls
     assert call["kernel"].shape == shape and call["kernel"].sum() == pytest.approx(1)
     assert call["sigma"] == pytest.approx(0.01) and call["boundary"] == "reflect"
+    assert call["prior"] == "gmm-untied"  # the task's default: the faster GMM
     assert "deblurred" in err and (tmp_path / "out.png").exists()
 
 
@@ -396,11 +397,13 @@ def test_inpaint_mask_white_is_known(tmp_path, capsys, noisy_file, task_calls):
     assert status == 0, err
     np.testing.assert_array_equal(task_calls[0]["known"], known)
     assert task_calls[0]["sigma"] is None  # the library's small default
+    assert task_calls[0]["prior"] == "gmm-untied"
     status, _, err = _run(capsys, noisy_file, "--task", "inpaint", "--mask", tmp_path / "mask.png",
-                          "--invert-mask", "--sigma", 3, "-o", tmp_path / "out.png")
+                          "--invert-mask", "--sigma", 3, "--prior", "gmm", "-o",
+                          tmp_path / "out.png")
     assert status == 0, err
     np.testing.assert_array_equal(task_calls[1]["known"], ~known)
-    assert task_calls[1]["sigma"] == pytest.approx(3 / 255)
+    assert task_calls[1]["sigma"] == pytest.approx(3 / 255) and task_calls[1]["prior"] == "gmm"
 
 
 def test_inpaint_from_alpha_writes_an_opaque_result(tmp_path, capsys, rng, task_calls):

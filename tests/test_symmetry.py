@@ -95,3 +95,14 @@ def test_save_load_keeps_the_symmetry_and_reads_version_1_files(tmp_path):
 def test_unknown_symmetry_is_refused():
     with pytest.raises(ValueError, match="symmetry must be one of"):
         GaussianMixturePrior(2, 4, symmetry="mirror")
+
+
+def test_the_shipped_priors_are_the_tied_mixture_and_its_untied_start():
+    from priors.registry import DEFAULT_PRIORS, available_priors, get_prior
+
+    assert {"gmm", "gmm-untied"} <= set(available_priors())
+    tied, untied = get_prior("gmm"), get_prior("gmm-untied")
+    assert tied.symmetry == "dihedral" and untied.symmetry == "none"
+    assert tied.n_components == untied.n_components == 200
+    assert len(tied.weights_) == 1600 and len(untied.weights_) == 200
+    assert DEFAULT_PRIORS == {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm-untied"}

@@ -100,10 +100,10 @@ DENOISE_SCHEDULE = Schedule((1, 4, 8, 16, 32, 64), lambda_factor=48.0)
 
 
 def denoise_schedule(prior):
-    """:data:`DENOISE_SCHEDULE`, with ``prior.denoise_lambda_factor`` where the prior sets
-    one (its z-step was tuned with another ``lambda``)."""
+    """:data:`DENOISE_SCHEDULE`; where the prior sets ``prior.denoise_lambda_factor`` (its
+    z-step was tuned with another ``lambda``, and the original betas), that schedule."""
     factor = getattr(prior, "denoise_lambda_factor", None)
-    return DENOISE_SCHEDULE if factor is None else replace(DENOISE_SCHEDULE,
+    return DENOISE_SCHEDULE if factor is None else replace(ORIGINAL_DENOISE_SCHEDULE,
                                                            lambda_factor=float(factor))
 
 #: Deblurring, started from a Wiener deconvolution of balance 30 sigma^2 (see

@@ -200,11 +200,11 @@ def test_the_z_step_climbs_to_a_better_latent_than_the_encoder(tiny_trained):
 def test_epll_denoises_with_the_lambda_the_prior_was_tuned_with(tiny_trained, monkeypatch):
     import restore.epll
     from restore import denoise
-    from restore.epll import DENOISE_SCHEDULE, denoise_schedule
+    from restore.epll import DENOISE_SCHEDULE, ORIGINAL_DENOISE_SCHEDULE, denoise_schedule
 
     prior, image, _ = tiny_trained
     assert denoise_schedule(prior).lambda_factor == VAEPrior.denoise_lambda_factor == 64.0
-    assert denoise_schedule(prior).beta_factors == DENOISE_SCHEDULE.beta_factors
+    assert denoise_schedule(prior).beta_factors == ORIGINAL_DENOISE_SCHEDULE.beta_factors  # tuned with
     assert denoise_schedule(object()) is DENOISE_SCHEDULE  # a prior without its own lambda
     used = []
     real = restore.epll.epll_restore

@@ -158,8 +158,8 @@ def deblur(image, kernel, sigma, *, prior="gmm-untied", boundary="reflect", chan
         "1% noise").
     prior : str or PatchPrior
         A registered prior name (default ``"gmm-untied"``: at this task's small
-        noise the tied ``"gmm"`` costs 5-8 times as much for a few hundredths of
-        a dB; ``"vae"``; ``"dip"``: Deep Image Prior on the whole image) or a prior
+        noise the tied ``"gmm"`` costs 5-10 times as much for about 0.1 dB;
+        ``"vae"``; ``"dip"``: Deep Image Prior on the whole image) or a prior
         object.
     boundary : {"reflect", "circular"}
         How the blur treats the image's borders. ``"reflect"`` (default,

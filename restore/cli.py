@@ -278,9 +278,6 @@ def _run_restore(args):
         return _run_batch(args, inputs)
     input_path, output_path = inputs[0], Path(args.output)
     _check_output_name(output_path, SUPPORTED_WRITE_EXTENSIONS)
-    if args.prior is None:
-        from priors.registry import DEFAULT_PRIORS
-        args.prior = DEFAULT_PRIORS[args.task]
     _check_task_options(args)
     for protected, what in ((input_path, "input"), (args.reference, "reference"),
                             (args.mask, "mask")):
@@ -411,7 +408,11 @@ def _run_batch(args, inputs):
 
 
 def _check_task_options(args):
-    """Options that belong to another task, or a task missing its option, are usage errors."""
+    """Options that belong to another task, or a task missing its option, are usage errors.
+    Fills in the task's default prior."""
+    if args.prior is None:
+        from priors.registry import DEFAULT_PRIORS
+        args.prior = DEFAULT_PRIORS[args.task]
     if args.task != "deblur" and args.kernel is not None:
         raise UsageError(f"--kernel is for --task deblur, not --task {args.task}")
     if args.task == "deblur" and args.kernel is None:

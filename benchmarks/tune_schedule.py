@@ -65,7 +65,7 @@ ROUND_3 = {
 ROUND_4 = {f"uniform weighting, lam {lam}": Schedule(lambda_factor=float(lam))
            for lam in (40, 48, 56, 64, 80)}
 #: Round 5 (benchmarks/results/schedule_tuning_round5.json): lambda again, for the prior
-#: tied over the rotations and flips of a patch (README, "The pretrained prior").
+#: tied over the rotations and flips of a patch (README, "The pretrained priors").
 ROUND_5 = {**{f"dihedral prior, lam {lam}": Schedule(lambda_factor=float(lam))
               for lam in (40, 48, 56, 64)},
            **{f"dihedral prior, {list(betas)} x{inner}, lam 48": Schedule(betas, 48.0, inner)

@@ -15,7 +15,7 @@ _UNTRAINED = ("dip",)
 _PRETRAINED = {"gmm": DATA_DIR / "gmm_8x8_200.npz",
                "gmm-untied": DATA_DIR / "gmm_8x8_200_untied.npz",
                "vae": DATA_DIR / "vae_8x8.npz"}
-#: The prior each task uses unless told otherwise (README, "The pretrained prior"): the tied
+#: The prior each task uses unless told otherwise (README, "The pretrained priors"): the tied
 #: GMM gains 0.1-0.2 dB in denoising for about twice the time, but at the small noise
 #: of deblurring and inpainting it keeps nearly all directions of all 1,600 components
 #: (80 % inpainting of two training images: 5-10 times the time for 0.04-0.17 dB).

@@ -67,8 +67,10 @@ refused)."""
 
 TRAIN_EPILOG = """\
 examples (the README gives the exact commands of the shipped priors):
-  restore train gmm --data ../shared/data/train400 -o data/gmm_8x8_200.npz    # hours on 2 cores
-  restore train vae --data ../shared/data/train400 ../shared/data/bsds500_test \
+  restore train gmm --data ../shared/data/train400 -o gmm.npz                # hours on 2 cores
+  restore train gmm --data ../shared/data/train400 --init gmm.npz --symmetry dihedral \\
+      --max-iter 5 -o gmm_tied.npz      # tie it over rotations and flips (8x per iteration)
+  restore train vae --data ../shared/data/train400 ../shared/data/bsds500_test \\
       --patches 2400000 --epochs 10 -o data/vae_8x8.npz                       # minutes
 
 exit status: 0 success, 1 runtime error, 2 usage error"""

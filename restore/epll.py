@@ -91,7 +91,7 @@ ORIGINAL_DENOISE_SCHEDULE = Schedule()
 #: betas beat every other list tried (denser, sparser, longer, two inner iterations);
 #: with the original's uniform patch weighting lambda 56 beats 64 by 0.01-0.07 dB and
 #: 80 by 0.25 dB (round 4: uniform weighting itself gained 0.13-0.36 dB over true counts).
-#: Round 5, with the prior tied over rotations and flips (README, "The pretrained prior"),
+#: Round 5, with the prior tied over rotations and flips (README, "The pretrained priors"),
 #: on 16 Train400 images: lambda 48 beats 56 by 0.06 / 0.05 / 0.04 dB at sigma 15 / 25 / 50
 #: and 40 by 0.01-0.03 dB (but for 0.01 dB below it at sigma 15); a sixth beta, 64, adds
 #: 0.02 / 0.01 / 0.01 dB (a seventh, 128, nothing; two inner iterations or denser betas

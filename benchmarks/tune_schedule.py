@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from skimage.metrics import peak_signal_noise_ratio
 
-from priors.registry import get_prior
+from priors.symmetry import SYMMETRIES
 from restore.epll import FastSettings, GeometricSchedule, Schedule, epll_denoise, epll_restore
 from restore.training import list_training_images, load_grey
 
@@ -155,27 +155,19 @@ def inpaint_cases(images):
     return cases
 
 
-def prior_digest(args):
-    """SHA-256 of the GMM prior file tuned with (:func:`tuning_prior`)."""
+def tuning_prior(args):
+    """``(prior, SHA-256 of its file)``: the GMM of ``--prior`` (default: the task's shipped
+    default, ``DEFAULT_PRIORS`` of :mod:`priors.registry`), tied over ``--symmetry`` if given."""
     import hashlib
 
-    from priors.registry import _PRETRAINED, DEFAULT_PRIORS
+    from priors.gmm import GaussianMixturePrior
+    from priors.registry import DEFAULT_PRIORS, pretrained_path
 
-    path = args.prior or _PRETRAINED[DEFAULT_PRIORS[args.task]]
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def tuning_prior(args):
-    """The GMM of ``--prior`` (default: the task's shipped default, ``DEFAULT_PRIORS`` of
-    :mod:`priors.registry`), tied over ``--symmetry`` if given."""
-    from priors.registry import DEFAULT_PRIORS
-
-    if args.prior is None:
-        prior = get_prior(DEFAULT_PRIORS[args.task])
-    else:
-        from priors.gmm import GaussianMixturePrior
-        prior = GaussianMixturePrior.load(args.prior)
-    return prior if args.symmetry is None else prior.with_symmetry(args.symmetry)
+    path = Path(args.prior or pretrained_path(DEFAULT_PRIORS[args.task]))
+    prior = GaussianMixturePrior.load(path)
+    if args.symmetry is not None:
+        prior = prior.with_symmetry(args.symmetry)
+    return prior, hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def psnr(clean, estimate):
@@ -245,9 +237,9 @@ def tune_task(args, grid, cases, run, out):
     """Coordinate search of one task's schedule; writes every evaluation to ``out``."""
     import sys
 
-    prior = tuning_prior(args)
+    prior, digest = tuning_prior(args)
     record = {"task": args.task, "data": Path(args.data).name, "path": "exact" if args.exact
-              else "fast", "prior_sha256": prior_digest(args), "symmetry": prior.symmetry,
+              else "fast", "prior_sha256": digest, "symmetry": prior.symmetry,
               "grid": {k: list(v) for k, v in grid.items()},
               "cases": [case[0] for case in cases], "evaluations": []}
 
@@ -308,7 +300,7 @@ def tune_denoise(args):
     paths = list_training_images([args.data])
     picks = [paths[i] for i in np.linspace(0, len(paths) - 1, args.images).astype(int)]
     images = [load_grey(p).astype(np.float64) for p in picks]
-    prior = tuning_prior(args)
+    prior, digest = tuning_prior(args)
     candidates = {k: v for k, v in CANDIDATES.items() if not args.only or k in args.only}
     results = []
     out = Path(args.out)
@@ -332,7 +324,7 @@ def tune_denoise(args):
                                        "images": [p.name for p in picks],
                                        "path": "fast" if args.fast else "exact",
                                        "stride": args.stride if args.fast else 1,
-                                       "prior_sha256": prior_digest(args),
+                                       "prior_sha256": digest,
                                        "symmetry": prior.symmetry, "results": results},
                                       indent=1))
 
@@ -348,7 +340,7 @@ def main(argv=None):
                         help="denoise: noise levels (0-255 scale)")
     parser.add_argument("--prior", help="GMM prior file (.npz) to tune with (default: the "
                         "task's shipped default: gmm for denoise, gmm-untied otherwise)")
-    parser.add_argument("--symmetry", choices=("none", "dihedral"),
+    parser.add_argument("--symmetry", choices=SYMMETRIES,
                         help="tie the prior's components over this group first "
                              "(GaussianMixturePrior.with_symmetry)")
     parser.add_argument("--only", nargs="*", help="denoise: names of candidates to run")

@@ -22,6 +22,11 @@ _PRETRAINED = {"gmm": DATA_DIR / "gmm_8x8_200.npz",
 DEFAULT_PRIORS = {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm-untied"}
 
 
+def pretrained_path(name):
+    """The file of a pretrained prior (``"gmm"``, ``"gmm-untied"``, ``"vae"``)."""
+    return _PRETRAINED[name]
+
+
 def available_priors():
     """Names accepted by ``prior=`` and ``--prior``."""
     return sorted([*_PRETRAINED, *_UNTRAINED])
@@ -29,7 +34,7 @@ def available_priors():
 
 @lru_cache(maxsize=None)
 def _load(name):
-    path = _PRETRAINED[name]
+    path = pretrained_path(name)
     if not path.exists():
         raise ValueError(f"the pretrained '{name}' prior is missing ({path}); "
                          f"make it with `restore train {name}` (see README)")

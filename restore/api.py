@@ -18,6 +18,7 @@ import logging
 
 import numpy as np
 
+from priors.registry import DEFAULT_PRIORS
 from restore._validate import as_float_image, check_sigma, to_channels_last, from_channels_last
 from restore.colour import PLANE_SCALES, planes_to_rgb, restore_at_half_resolution, rgb_to_planes
 
@@ -63,7 +64,7 @@ def estimate_sigma(image, *, channel_axis=None) -> float:
                                 average_sigmas=True))
 
 
-def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
+def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=None, rng=None,
             exact=False, progress=False, tile_size=None):
     """Remove additive white Gaussian noise with EPLL (Zoran & Weiss 2011).
 
@@ -127,7 +128,7 @@ def denoise(image, sigma=None, *, prior="gmm", channel_axis=None, rng=None,
                            chroma_half_resolution=True)
 
 
-def deblur(image, kernel, sigma, *, prior="gmm-untied", boundary="reflect", channel_axis=None,
+def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="reflect", channel_axis=None,
            rng=None, exact=False, progress=False, tile_size=None):
     """Remove a known blur and white Gaussian noise with EPLL.
 
@@ -230,7 +231,7 @@ def deblur(image, kernel, sigma, *, prior="gmm-untied", boundary="reflect", chan
         extra_margin=2 * max(kernel.shape))
 
 
-def inpaint(image, mask, sigma=None, *, prior="gmm-untied", channel_axis=None, rng=None,
+def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel_axis=None, rng=None,
             exact=False, progress=False, tile_size=None):
     """Fill in missing pixels with EPLL.
 

@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 
 import restore
+from priors.symmetry import SYMMETRIES
 from restore.io import SUPPORTED_WRITE_EXTENSIONS, read_image, write_image
 from restore.api import _check_large_enough as check_large_enough
 
@@ -227,7 +228,7 @@ def _build_train_parser():
     parser.add_argument("--init", metavar="PRIOR",
                         help="start EM from this trained prior (.npz) instead of k-means, e.g. "
                              "to continue training on more patches")
-    parser.add_argument("--symmetry", choices=["none", "dihedral"], default=None,
+    parser.add_argument("--symmetry", choices=SYMMETRIES, default=None,
                         help="gmm: tie the mixture over the 8 rotations and flips of a patch "
                              "(dihedral: K orbits, 8K components); default: none, or the "
                              "--init prior's")

@@ -45,9 +45,11 @@ class PatchPrior(ABC):
         """Estimate clean patches from patches with white Gaussian noise of
         variance ``noise_var``: ``(n, d) -> (n, d)``."""
 
-    def fast_denoiser(self):
+    def fast_denoiser(self, **options):
         """An object with ``patch_size`` and an approximate, faster ``denoise``;
-        by default the prior itself (no approximation)."""
+        by default the prior itself (no approximation). ``options`` tune a prior's
+        own approximation (``tail_ratio`` for Gaussian mixtures); a prior without
+        one ignores them."""
         return self
 
 

@@ -11,15 +11,15 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _UNTRAINED = ("dip",)
 #: "gmm": 200 orbits tied over the 8 rotations and flips of a patch (1,600 components);
 #: "gmm-untied": the 200-component mixture it was trained from (8 times fewer components
-#: to score: the faster choice where the noise is small, as in deblurring and inpainting).
+#: to score: the faster choice where the noise is small, as in deblurring).
 _PRETRAINED = {"gmm": DATA_DIR / "gmm_8x8_200.npz",
                "gmm-untied": DATA_DIR / "gmm_8x8_200_untied.npz",
                "vae": DATA_DIR / "vae_8x8.npz"}
 #: The prior each task uses unless told otherwise (README, "The pretrained priors"): the tied
-#: GMM gains 0.1-0.2 dB in denoising for about twice the time, but at the small noise
-#: of deblurring and inpainting it keeps nearly all directions of all 1,600 components
-#: (80 % inpainting of two training images: 5-10 times the time for 0.04-0.17 dB).
-DEFAULT_PRIORS = {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm-untied"}
+#: GMM gains 0.1-0.2 dB in denoising for about twice the time, and 0.23 dB in inpainting
+#: 80 % of pixels (six Train400 images) for about four times; at the small noise of
+#: deblurring it keeps nearly all directions of all 1,600 components for about 0.1 dB.
+DEFAULT_PRIORS = {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm"}
 
 
 def pretrained_path(name):

@@ -74,3 +74,28 @@ def patch_counts(shape, p, rows=None, cols=None, dtype=np.float64):
     row_lo, row_hi = _covering(np.asarray(rows), shape[0], p)
     col_lo, col_hi = _covering(np.asarray(cols), shape[1], p)
     return np.outer(row_hi - row_lo, col_hi - col_lo).astype(dtype)
+
+
+def separable_window(profile):
+    """The patch weights ``w = g g^T`` of a 1-D profile ``g`` (length ``p``), flattened
+    row-major as a ``(p*p,)`` patch."""
+    profile = np.asarray(profile)
+    return np.outer(profile, profile).ravel()
+
+
+def window_sums(shape, profile, rows, cols, dtype=np.float64):
+    """``sum_i P_i^T w`` for the separable window ``w = g g^T`` (:func:`separable_window`):
+    the total weight the grid's patches give each pixel.
+
+    A product grid and a separable window make it an outer product of 1-D
+    sums, ``u[y] = sum_{r in rows, 0 <= y - r < p} g[y - r]`` (and ``v`` over
+    ``cols``), each a convolution of the grid's indicator with ``g``.
+    """
+    profile = np.asarray(profile, dtype=np.float64)
+
+    def along(starts, length):
+        indicator = np.zeros(length)
+        indicator[np.asarray(starts)] = 1.0
+        return np.convolve(indicator, profile)[:length]
+
+    return np.outer(along(rows, shape[0]), along(cols, shape[1])).astype(dtype)

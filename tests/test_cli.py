@@ -397,13 +397,13 @@ def test_inpaint_mask_white_is_known(tmp_path, capsys, noisy_file, task_calls):
     assert status == 0, err
     np.testing.assert_array_equal(task_calls[0]["known"], known)
     assert task_calls[0]["sigma"] is None  # the library's small default
-    assert task_calls[0]["prior"] == "gmm-untied"
+    assert task_calls[0]["prior"] == "gmm"  # the tied prior (DEFAULT_PRIORS)
     status, _, err = _run(capsys, noisy_file, "--task", "inpaint", "--mask", tmp_path / "mask.png",
-                          "--invert-mask", "--sigma", 3, "--prior", "gmm", "-o",
+                          "--invert-mask", "--sigma", 3, "--prior", "gmm-untied", "-o",
                           tmp_path / "out.png")
     assert status == 0, err
     np.testing.assert_array_equal(task_calls[1]["known"], ~known)
-    assert task_calls[1]["sigma"] == pytest.approx(3 / 255) and task_calls[1]["prior"] == "gmm"
+    assert task_calls[1]["sigma"] == pytest.approx(3 / 255) and task_calls[1]["prior"] == "gmm-untied"
 
 
 def test_inpaint_from_alpha_writes_an_opaque_result(tmp_path, capsys, rng, task_calls):

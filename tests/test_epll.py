@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from restore._patches import extract_patches, full_grid, patch_counts
-from restore.epll import denoise_x_step, epll_denoise, patch_zstep_sum
+from restore.epll import (FastSettings, denoise_x_step, epll_denoise, patch_average,
+                          patch_zstep_sum)
 
 
 def patch_operator(shape, p):
@@ -43,6 +44,47 @@ def test_identity_z_step_keeps_the_image():
     z_sum = patch_zstep_sum(image, IdentityPrior(), 0.1)
     np.testing.assert_allclose(z_sum, image * patch_counts(image.shape, 4), rtol=1e-5)
     np.testing.assert_allclose(epll_denoise(image, 0.1, IdentityPrior()), image, atol=1e-6)
+
+
+@pytest.mark.parametrize("window", [0.0, 1.0, 3.0])
+def test_patch_average_of_unchanged_patches_is_the_image(window):
+    image = np.random.default_rng(3).random((23, 19)).astype(np.float32)
+    grid = (np.array([0, 2, 5, 9, 12, 15, 19]), np.array([0, 1, 4, 7, 8, 11, 15]))  # covers all
+    average = patch_average(image, IdentityPrior(), 0.1, grid, window=window)
+    np.testing.assert_allclose(average, image, rtol=1e-5)
+
+
+class ScaledPrior(IdentityPrior):
+    """z-step: the patch times its pixel index plus one, so pixels differ in weight."""
+
+    def denoise(self, patches, noise_var):
+        return patches * np.arange(1, patches.shape[1] + 1)
+
+
+def test_patch_window_weighs_the_middle_of_each_patch():
+    image = np.ones((12, 12))
+    grid = full_grid(image.shape, 4)
+    plain = patch_average(image, ScaledPrior(), 0.1, grid)
+    windowed = patch_average(image, ScaledPrior(), 0.1, grid, window=0.5)
+    # pixel (1, 1) is pixel (0, 0), (0, 1), (1, 0) or (1, 1) of the patches covering it,
+    # values 1, 2, 5, 6: the plain average is 3.5, a narrow window leans on the patch whose
+    # middle it is nearest to (pixel (1, 1), value 6)
+    assert plain[1, 1] == pytest.approx(3.5)
+    assert windowed[1, 1] > 5.5
+    # the corner pixel: only pixel 1 of one patch covers it, whatever the window
+    assert windowed[0, 0] == pytest.approx(1.0)
+
+
+def test_fast_settings_pass_the_tail_ratio_to_a_gmm_and_not_to_other_priors():
+    from priors.gmm import GaussianMixturePrior
+
+    patches = np.random.default_rng(4).normal(size=(400, 16))
+    gmm = GaussianMixturePrior(n_components=2, patch_size=4, max_iter=5, rng=0).fit(patches)
+    assert FastSettings(tail_ratio=10.0).zstep(gmm).tail_ratio == 10.0
+    assert FastSettings().zstep(gmm).tail_ratio == 1.0
+    plain = IdentityPrior()
+    from priors.base import PatchPrior
+    assert PatchPrior.fast_denoiser(plain, tail_ratio=10.0) is plain
 
 
 def test_too_small_image_is_a_clear_error():

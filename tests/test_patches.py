@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from restore._patches import accumulate_patches, extract_patches, full_grid, patch_counts
+from restore._patches import (accumulate_patches, extract_patches, full_grid, patch_counts,
+                              separable_window, window_sums)
 
 
 def reference_patches(image, p, rows, cols):
@@ -63,3 +64,14 @@ def test_counts_equal_accumulated_ones(shape, p, grid):
     ones = np.zeros(shape)
     accumulate_patches(ones, np.ones((len(rows) * len(cols), p * p)), p, rows, cols)
     np.testing.assert_array_equal(patch_counts(shape, p, rows, cols), ones)
+
+
+@pytest.mark.parametrize("shape,p,grid", GRIDS)
+def test_window_sums_equal_accumulated_windows(shape, p, grid):
+    rows, cols = grid_for(shape, p, grid)
+    profile = np.random.default_rng(p).random(p) + 0.1
+    window = separable_window(profile)
+    assert window.reshape(p, p)[p - 1, 0] == pytest.approx(profile[-1] * profile[0])
+    windows = np.tile(window, (len(rows) * len(cols), 1))
+    expected = reference_accumulate(windows, shape, p, rows, cols)
+    np.testing.assert_allclose(window_sums(shape, profile, rows, cols), expected, rtol=1e-12)

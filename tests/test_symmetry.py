@@ -105,4 +105,4 @@ def test_the_shipped_priors_are_the_tied_mixture_and_its_untied_start():
     assert tied.symmetry == "dihedral" and untied.symmetry == "none"
     assert tied.n_components == untied.n_components == 200
     assert len(tied.weights_) == 1600 and len(untied.weights_) == 200
-    assert DEFAULT_PRIORS == {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm-untied"}
+    assert DEFAULT_PRIORS == {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm"}

@@ -1,5 +1,5 @@
-"""Compare inpainting variants (prior per stage, flat-tail threshold, patch window) on
-TRAINING images (Train400), never BSD68.
+"""Compare inpainting variants (prior per stage, flat-tail threshold, patch window, fine
+schedule) on TRAINING images (Train400), never BSD68.
 
     python -m benchmarks.tune_inpaint_prior --data ../shared/data/train400 \\
         --indices 10 200 333 50 120 280 --missing 0.8 \\
@@ -13,7 +13,11 @@ from that result upsampled, :data:`restore.epll.INPAINT_SCHEDULE`; fast path,
 ``rng=0``) with its own settings: ``coarse`` / ``fine``, the prior of each
 stage; ``tail``, the fast z-step's flat-tail threshold
 (:class:`restore.epll.FastSettings`); ``window``, the Gaussian patch window in
-pixels (``patch_window``, 0: plain averages). Images: the PNGs of ``--data``
+pixels (``patch_window``, 0: plain averages); ``steps`` / ``first``, the
+full-resolution stage's number of steps and first std; ``polish``, if above
+0, the first std of a second full-resolution pass (same steps) started from
+the first pass's result; ``csigma``, the noise level (0-255 scale) that the
+half-resolution stage assumes for its block averages (the library: 1). Images: the PNGs of ``--data``
 sorted by name, at ``--indices``; image ``i`` loses each pixel with
 probability ``--missing`` from ``np.random.default_rng(1000 + i)``. Writes
 every PSNR (and biharmonic's, for scale) to the JSON and prints the mean
@@ -40,11 +44,13 @@ from restore.epll import (INPAINT_COARSE_SCHEDULE, INPAINT_SCHEDULE, FastSetting
 from restore.initial import coarse_to_fine_start, fill_missing
 from restore.operators import Mask
 
-DEFAULTS = {"coarse": "gmm", "fine": "gmm", "tail": "10", "window": "3"}
+DEFAULTS = {"coarse": "gmm", "fine": "gmm", "tail": "10", "window": "3",
+            "steps": str(INPAINT_SCHEDULE.steps), "first": str(INPAINT_SCHEDULE.first_std),
+            "polish": "0", "csigma": "1"}
 
 
 def parse_variant(text):
-    """``"coarse=P fine=P tail=T window=W"`` (any subset; the rest from :data:`DEFAULTS`)."""
+    """``"coarse=P fine=P tail=T window=W steps=N first=S polish=S csigma=C"`` (any subset; the rest from :data:`DEFAULTS`)."""
     settings = dict(DEFAULTS)
     for item in text.split():
         key, _, value = item.partition("=")
@@ -55,20 +61,26 @@ def parse_variant(text):
 
 
 def inpaint_variant(damaged, known, settings, sigma=INPAINT_DEFAULT_SIGMA):
-    """The library's two-stage inpainting with a variant's priors, threshold and window."""
+    """The library's two-stage inpainting with a variant's priors, threshold, window and
+    full-resolution schedule."""
     fast = FastSettings(tail_ratio=float(settings["tail"]))
     window = float(settings["window"])
 
     def restore_half(half, half_known):
-        return epll_restore(half, Mask(half_known), sigma, get_prior(settings["coarse"]),
+        return epll_restore(half, Mask(half_known), float(settings["csigma"]) / 255, get_prior(settings["coarse"]),
                             schedule=replace(INPAINT_COARSE_SCHEDULE, patch_window=window),
                             init=fill_missing(half, half_known), rng=0, exact=False, fast=fast,
                             clip=False)
 
-    start = coarse_to_fine_start(damaged, known, restore_half)
-    return epll_restore(damaged, Mask(known), sigma, get_prior(settings["fine"]),
-                        schedule=replace(INPAINT_SCHEDULE, patch_window=window), init=start,
-                        rng=0, exact=False, fast=fast)
+    fine = replace(INPAINT_SCHEDULE, patch_window=window, steps=int(settings["steps"]),
+                   first_std=float(settings["first"]))
+    estimate = coarse_to_fine_start(damaged, known, restore_half)
+    polish = float(settings["polish"])
+    for first_std in (fine.first_std, polish) if polish > 0 else (fine.first_std,):
+        estimate = epll_restore(damaged, Mask(known), sigma, get_prior(settings["fine"]),
+                                schedule=replace(fine, first_std=first_std), init=estimate,
+                                rng=0, exact=False, fast=fast)
+    return estimate
 
 
 def main(argv=None):

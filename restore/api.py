@@ -247,7 +247,7 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
     averages of the known pixels, from a smooth fill of the holes
     (:func:`restore.initial.fill_missing`), 128 z-steps at noise levels
     falling geometrically from 0.1 to ``sigma``; then the full image, from
-    that result upsampled, 128 steps from 0.03 to ``sigma``; ``lambda = 256 /
+    that result upsampled, 128 steps from 0.05 to ``sigma``; ``lambda = 256 /
     sigma^2``; the denoised patches are averaged with a Gaussian window of 3
     pixels. Known pixels are denoised at ``sigma``, missing ones come from
     the prior. About 80 s for a 481x321 grey image on two cores (fast path,

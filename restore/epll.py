@@ -143,8 +143,8 @@ INPAINT_COARSE_SCHEDULE = GeometricSchedule(steps=128, lambda_factor=256.0,
 
 #: Inpainting at full resolution, started from the half-resolution result
 #: (:func:`restore.initial.coarse_to_fine_start`, which runs
-#: :data:`INPAINT_COARSE_SCHEDULE` on 2x2-block averages): the same steps from 0.03. On
-#: the same Train400 images this start gains 0.26 dB at 80 % missing (28.71 against 28.45
+#: :data:`INPAINT_COARSE_SCHEDULE` on 2x2-block averages): the same steps from 0.05 (see
+#: the end). On the same Train400 images this start (then from 0.03) gains 0.26 dB at 80 % missing (28.71 against 28.45
 #: dB; a first std of 0.05 within 0.02 dB) and 0.04 dB at 50 %, for about 25 % more time.
 #:
 #: Both stages average the denoised patches with a Gaussian window of 3 pixels
@@ -158,8 +158,15 @@ INPAINT_COARSE_SCHEDULE = GeometricSchedule(steps=128, lambda_factor=256.0,
 #: 180x180 image. Not adopted: 256 steps (+0.71), stride 1 (+0.70), three resolution
 #: levels (+0.74), ending at sigma / 2 (+0.74) or 2 sigma (+0.72), posterior-weighted
 #: z-steps, Gibbs sampling after EPLL, 10x10 patches, blends with biharmonic.
+#: With the tied prior and the window the full-resolution stage's first std was chosen
+#: again (benchmarks/tune_inpaint_prior.py, JSON in
+#: benchmarks/results/inpaint_prior_tuning_first_std*.json): from 0.03 / 0.05 / 0.07 / 0.1,
+#: +1.01 / +1.09 / +1.08 / +1.00 dB over biharmonic on those six images (the coarse stage
+#: assuming block-average noise of 3 or 8 / 255 instead of 1: +1.00 / +1.02); on six
+#: other Train400 images (30, 90, 150, 230, 310, 370) 0.05 gains on every one, +0.96
+#: against +0.85 (the variant "" in those files is the default of the time, 0.03).
 INPAINT_SCHEDULE = GeometricSchedule(steps=128, lambda_factor=256.0, last_beta_factor=1.0,
-                                     first_std=0.03, patch_window=3.0)
+                                     first_std=0.05, patch_window=3.0)
 
 
 @dataclass(frozen=True)

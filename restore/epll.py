@@ -144,8 +144,9 @@ INPAINT_COARSE_SCHEDULE = GeometricSchedule(steps=128, lambda_factor=256.0,
 #: Inpainting at full resolution, started from the half-resolution result
 #: (:func:`restore.initial.coarse_to_fine_start`, which runs
 #: :data:`INPAINT_COARSE_SCHEDULE` on 2x2-block averages): the same steps from 0.05 (see
-#: the end). On the same Train400 images this start (then from 0.03) gains 0.26 dB at 80 % missing (28.71 against 28.45
-#: dB; a first std of 0.05 within 0.02 dB) and 0.04 dB at 50 %, for about 25 % more time.
+#: the end). On the same Train400 images this start (then from 0.03) gains 0.26 dB at
+#: 80 % missing (28.71 against 28.45 dB; a first std of 0.05 within 0.02 dB) and 0.04 dB
+#: at 50 %, for about 25 % more time.
 #:
 #: Both stages average the denoised patches with a Gaussian window of 3 pixels
 #: (``patch_window``) and default to the tied prior ``"gmm"`` with the fast path's

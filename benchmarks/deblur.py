@@ -66,7 +66,7 @@ RL_ITERATIONS = {2.55: 20, 7.65: 10}
 
 def load_kernels(path):
     """The kernels of an ``.npz`` file, ``{name: kernel}`` in name order, each summing to 1."""
-    from restore.kernels import check_kernel
+    from restore.operators.kernels import check_kernel
 
     with np.load(path) as data:
         return {name: check_kernel(data[name], name=f"kernel {name!r}")

@@ -49,7 +49,7 @@ from skimage.metrics import peak_signal_noise_ratio
 from benchmarks.bsds import load_dataset, method_rng, noisy_pair
 from benchmarks.common import machine_info, update_markdown_file, utc_now, write_json_atomic
 from priors.gmm import GaussianMixturePrior
-from restore.training import list_training_images, load_grey, sample_patches
+from priors.training import list_training_images, load_grey, sample_patches
 
 PATCH = 8
 DIM = PATCH * PATCH - 1

@@ -18,7 +18,7 @@ the best of ``--repeats`` runs for images of at most 512x512:
 - peak resident memory during the call (interpreter and libraries
   included) and its growth over the resident memory before the call
   (:func:`benchmarks.common.measure_call`);
-- for EPLL, the seconds per solver stage (:class:`restore._stopwatch.Stopwatch`:
+- for EPLL, the seconds per solver stage (:class:`restore.core.stopwatch.Stopwatch`:
   patch extraction, z-step, accumulation, x-step);
 - PSNR against the clean image.
 
@@ -40,7 +40,7 @@ import numpy as np
 from benchmarks.bsds import METHODS as DENOISERS, _machine_line
 from benchmarks.common import (add_gaussian_noise, machine_info, measure_call, noise_rng,
                                update_markdown_file, utc_now, write_json_atomic)
-from restore._stopwatch import Stopwatch
+from restore.core.stopwatch import Stopwatch
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_IMAGE = ROOT / "data" / "examples" / "cameraman.png"

@@ -38,7 +38,7 @@ from skimage.metrics import peak_signal_noise_ratio
 
 from priors.symmetry import SYMMETRIES
 from restore.epll import FastSettings, GeometricSchedule, Schedule, epll_denoise, epll_restore
-from restore.training import list_training_images, load_grey
+from priors.training import list_training_images, load_grey
 
 #: Round 1 (benchmarks/results/schedule_tuning_fast.json): lambda in {16..64} x two beta lists.
 ROUND_1 = {

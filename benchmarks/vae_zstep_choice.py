@@ -23,7 +23,7 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio
 
 from benchmarks.common import add_gaussian_noise, centre_crop, noise_rng, utc_now, write_json_atomic
-from restore.training import list_training_images, load_grey
+from priors.training import list_training_images, load_grey
 
 VARIANTS = {
     "encoder": dict(denoise_samples=1, refine_steps=0),

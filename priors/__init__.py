@@ -1,1 +1,1 @@
-"""Patch priors sharing one interface (:class:`priors.base.PatchPrior`)."""
+"""Patch and image priors behind small shared protocols (:mod:`priors.protocols`)."""

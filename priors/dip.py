@@ -11,7 +11,7 @@ A randomly initialised encoder-decoder ``f_theta`` maps a fixed noise image
 with Adam, reproduces natural structure long before it reproduces the
 noise, so the fit is stopped early. ``A`` is any operator of
 :mod:`restore.operators` (identity: denoising; mask: inpainting; blur:
-deblurring), applied in torch by :mod:`priors.dip_operators`. The estimate
+deblurring), applied in torch by :mod:`restore.operators.torch_twins`. The estimate
 is the exponential moving average of the iterates,
 ``x_t = d x_{t-1} + (1 - d) f_{theta_t}(z)`` with ``d = 0.99``, as in the
 paper's denoising experiments.
@@ -33,7 +33,7 @@ end. The defaults are the paper's denoising settings (depth 5, 128 / 128 /
 4 channels, 32 input channels, 3x3 / 3x3 / 1x1 kernels, learning rate
 0.01, input perturbation ``sigma_p = 1/30``).
 
-torch is imported only here and in :mod:`priors.dip_operators`.
+torch is imported only here and in :mod:`restore.operators.torch_twins`.
 
 References
 ----------
@@ -50,9 +50,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from priors.base import ImagePrior
-from priors.dip_operators import torch_operator
-from restore._progress import Progress
+from restore.operators.torch_twins import torch_operator
+from restore.core.progress import Progress
 from restore.operators import Composite, Identity, Mask
 
 #: Most Adam steps per task, for the paper's network: denoising 1800 (the paper; the
@@ -72,10 +71,6 @@ MIN_ITERATIONS = 100
 INPUT_SCALE = 0.1
 
 DEVICES = ("cpu", "cuda")
-
-
-class NoDensityError(NotImplementedError):
-    """Raised by :meth:`DeepImagePrior.log_prob`: DIP defines no explicit density."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +174,7 @@ class _Fit:
     history: list = field(default_factory=list)
 
 
-class DeepImagePrior(ImagePrior):
+class DeepImagePrior:
     """Deep Image Prior as an image prior: direct restoration and a warm-startable denoiser.
 
     Parameters
@@ -265,12 +260,6 @@ class DeepImagePrior(ImagePrior):
                 f"seed={self.seed})")
 
     # ------------------------------------------------------------------ the interface
-    def log_prob(self, image):
-        """DIP has no explicit density: always raises :class:`NoDensityError`."""
-        raise NoDensityError("Deep Image Prior defines no explicit density (the prior is the "
-                             "structure of a network fitted to each image); log_prob is "
-                             "available only for the 'gmm' prior")
-
     def denoise(self, image, noise_var, *, iterations=None, warm_start=False):
         """Denoise an image with white Gaussian noise of variance ``noise_var``.
 

@@ -39,7 +39,7 @@ from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 
 from priors._gmm_kernels import best_component_wiener, grouped_squared_norms
-from priors.base import PatchPrior, open_prior_file
+from priors.files import open_prior_file
 from priors.symmetry import SYMMETRIES, expand_orbits, subspace_transforms
 
 #: 2 added ``symmetry``; version 1 files (no symmetry) still load.
@@ -69,7 +69,7 @@ def _check_patches(patches, d):
     return array
 
 
-class GaussianMixturePrior(PatchPrior):
+class GaussianMixturePrior:
     """EPLL's Gaussian mixture over zero-mean patches, fitted by EM.
 
     Parameters
@@ -414,10 +414,12 @@ class GaussianMixturePrior(PatchPrior):
                                   labels[start:start + block.shape[0]])
         return (out, labels) if return_labels else out
 
-    def fast_denoiser(self, tail_ratio=1.0):
-        """Flat-tail approximation of :meth:`denoise` (see :mod:`priors.gmm_fast`)."""
+    def fast_denoiser(self, tail_ratio=None):
+        """Flat-tail approximation of :meth:`denoise` (see :mod:`priors.gmm_fast`);
+        ``tail_ratio`` ``None`` means 1."""
         from priors.gmm_fast import FlatTailDenoiser
 
+        tail_ratio = 1.0 if tail_ratio is None else tail_ratio
         key = ("fast", float(tail_ratio))
         if key not in self._cache:
             self._cache[key] = FlatTailDenoiser(self, tail_ratio=tail_ratio)

@@ -1,61 +1,71 @@
-"""Prior names -> prior objects (feeds the library's ``prior=`` and the CLI's choices)."""
+"""Prior names -> factories; resolved once, at the library's boundary (:func:`get_prior`).
+
+A new prior is one file and one line in :data:`FACTORIES`. Shipped priors are package
+data (``priors/pretrained/``), each with its sha256 in :data:`PRETRAINED`, checked on load.
+"""
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
-from priors.base import ImagePrior, PatchPrior
+from priors.files import check_pretrained
+from priors.protocols import PatchDenoiser, Reconstructor
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-#: Priors built afresh for every image (nothing to train): Deep Image Prior.
-_UNTRAINED = ("dip",)
-#: "gmm": 200 orbits tied over the 8 rotations and flips of a patch (1,600 components);
-#: "gmm-untied": the 200-component mixture it was trained from (8 times fewer components
-#: to score: the faster choice where the noise is small, as in deblurring).
-_PRETRAINED = {"gmm": DATA_DIR / "gmm_8x8_200.npz",
-               "gmm-untied": DATA_DIR / "gmm_8x8_200_untied.npz",
-               "vae": DATA_DIR / "vae_8x8.npz"}
-#: The prior each task uses unless told otherwise (README, "The pretrained priors"): the tied
-#: GMM gains 0.1-0.2 dB in denoising for about twice the time, and 0.23 dB in inpainting
-#: 80 % of pixels (six Train400 images) for about four times; at the small noise of
-#: deblurring it keeps nearly all directions of all 1,600 components for about 0.1 dB.
-DEFAULT_PRIORS = {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm"}
+#: name -> (file in priors/pretrained/, sha256). "gmm": 200 orbits tied over the 8 rotations
+#: and flips of a patch (1,600 components); "gmm-untied": the 200-component mixture it was
+#: trained from (8 times fewer components to score). README, "Training the priors".
+PRETRAINED = {
+    "gmm": ("gmm_8x8_200.npz",
+            "4fd6988e80ff9689a86a8b2e88bcea2ef3eab839e3f8067e17cfc53f6fffc001"),
+    "gmm-untied": ("gmm_8x8_200_untied.npz",
+                   "d5418bdfa901678ce57b2bbd24faf95ba154ea9a6a1401c3e9f94b6b2d1516af"),
+    "vae": ("vae_8x8.npz",
+            "3ef4ea3ad467c6720e9091c033b1c29606d731f54acba525d15055e8b42a6552"),
+}
+
+
+def _gmm(name):
+    from priors.gmm import GaussianMixturePrior
+    return GaussianMixturePrior.load(pretrained_path(name))
+
+
+def _vae(name):
+    from priors.vae import VAEPrior
+    return VAEPrior.load(pretrained_path(name))
+
+
+def _dip(name):
+    from priors.dip import DeepImagePrior
+    return DeepImagePrior()
+
+
+#: name -> factory(name) -> prior object. Pretrained priors are loaded once per process.
+FACTORIES = {"gmm": _gmm, "gmm-untied": _gmm, "vae": _vae, "dip": _dip}
+#: Priors built afresh for every call (they carry per-run state): Deep Image Prior.
+FRESH = ("dip",)
 
 
 def pretrained_path(name):
-    """The file of a pretrained prior (``"gmm"``, ``"gmm-untied"``, ``"vae"``)."""
-    return _PRETRAINED[name]
+    """The checked file of a shipped prior (``"gmm"``, ``"gmm-untied"``, ``"vae"``)."""
+    filename, sha256 = PRETRAINED[name]
+    return check_pretrained(name, filename, sha256)
 
 
 def available_priors():
     """Names accepted by ``prior=`` and ``--prior``."""
-    return sorted([*_PRETRAINED, *_UNTRAINED])
+    return sorted(FACTORIES)
 
 
 @lru_cache(maxsize=None)
-def _load(name):
-    path = pretrained_path(name)
-    if not path.exists():
-        raise ValueError(f"the pretrained '{name}' prior is missing ({path}); "
-                         f"make it with `restore train {name}` (see README)")
-    if name.startswith("gmm"):
-        from priors.gmm import GaussianMixturePrior
-        return GaussianMixturePrior.load(path)
-    if name == "vae":
-        from priors.vae import VAEPrior
-        return VAEPrior.load(path)
-    raise AssertionError(name)
+def _cached(name):
+    return FACTORIES[name](name)
 
 
 def get_prior(prior):
-    """A :class:`PatchPrior` (or a whole-image :class:`ImagePrior`, for ``"dip"``) from a
-    registered name or a prior object."""
-    if isinstance(prior, (PatchPrior, ImagePrior)):
+    """A prior object from a registered name, or the object itself (any
+    :class:`~priors.protocols.PatchDenoiser` or :class:`~priors.protocols.Reconstructor`)."""
+    if isinstance(prior, str) and prior in FACTORIES:
+        return FACTORIES[prior](prior) if prior in FRESH else _cached(prior)
+    if not isinstance(prior, str) and isinstance(prior, (PatchDenoiser, Reconstructor)):
         return prior
-    if isinstance(prior, str) and prior == "dip":
-        from priors.dip import DeepImagePrior
-        return DeepImagePrior()
-    if isinstance(prior, str) and prior in _PRETRAINED:
-        return _load(prior)
     raise ValueError(f"unknown prior {prior!r}; choose one of {available_priors()} "
-                     "or pass a PatchPrior object")
+                     "or pass a prior object (a PatchDenoiser or a Reconstructor)")

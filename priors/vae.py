@@ -50,7 +50,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from priors.base import PatchPrior, open_prior_file
+from priors.files import open_prior_file
 
 FORMAT_VERSION = 1
 _LOG_2PI = math.log(2 * math.pi)
@@ -146,7 +146,7 @@ def _kl_to_standard(mean, log_var):
     return 0.5 * (mean ** 2 + log_var.exp() - 1.0 - log_var).sum(dim=-1)
 
 
-class VAEPrior(PatchPrior):
+class VAEPrior:
     """Patch VAE: ``z ~ N(0, I)``, zero-mean patch ``| z ~ N(mu(z), diag v(z))``.
 
     Parameters
@@ -167,11 +167,6 @@ class VAEPrior(PatchPrior):
     chunk_size : int
         Patches per torch call (bounds memory).
     """
-
-    #: EPLL's lambda * sigma^2 for this z-step, chosen on Train400 crops
-    #: (benchmarks/vae_zstep_choice.py): against the GMM's 56, 64 loses 0.03 dB at sigma 15
-    #: and gains 0.06 / 0.28 at sigma 25 / 50; 72 gains 0.03 more at 50 but loses 0.10 at 15.
-    denoise_lambda_factor = 64.0
 
     def __init__(self, latent_dim=16, hidden=(128, 128), patch_size=8, *, log_prob_samples=64,
                  denoise_samples=1, refine_steps=REFINE_STEPS, refine_rate=REFINE_RATE,

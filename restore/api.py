@@ -18,8 +18,7 @@ import logging
 
 import numpy as np
 
-from priors.registry import DEFAULT_PRIORS
-from restore._validate import as_float_image, check_sigma, to_channels_last, from_channels_last
+from restore.core.validation import as_float_image, check_sigma, to_channels_last, from_channels_last
 from restore.colour import PLANE_SCALES, planes_to_rgb, restore_at_half_resolution, rgb_to_planes
 
 logger = logging.getLogger("restore")
@@ -44,6 +43,8 @@ COLOUR_CHROMA = "half resolution"
 
 #: :func:`estimate_sigma` looks at most at a centre crop of this many pixels a side.
 SIGMA_ESTIMATE_SIDE = 2048
+
+DEFAULT_PRIORS = {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm"}
 
 
 def estimate_sigma(image, *, channel_axis=None) -> float:
@@ -197,7 +198,7 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
     Examples
     --------
     >>> import numpy as np
-    >>> from restore.kernels import gaussian_kernel
+    >>> from restore.operators.kernels import gaussian_kernel
     >>> from restore.operators import Blur
     >>> clean = np.tile(np.linspace(0, 1, 40), (40, 1))
     >>> blurred = Blur(gaussian_kernel(1.5), "circular").apply(clean)
@@ -206,7 +207,7 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
     """
     from restore.epll import DEBLUR_SCHEDULE
     from restore.initial import wiener_deconvolution
-    from restore.kernels import check_kernel
+    from restore.operators.kernels import check_kernel
     from restore.operators import Blur
 
     image = as_float_image(image, name="image")
@@ -372,13 +373,13 @@ def _restore_planes(image, channel_axis, operator, sigma, prior, *, schedule, in
     (:func:`restore.colour.rgb_to_planes`); with ``chroma_half_resolution`` (denoising only:
     ``initialise`` must be ``None``) the chrominance at half resolution.
     """
-    from priors.base import ImagePrior
+    from priors.protocols import is_patch_prior
     from priors.registry import get_prior
-    from restore._progress import Progress
+    from restore.core.progress import Progress
     from restore.tiling import DEFAULT_TILE, check_tile_size, needs_tiling, plan_tiles
 
     patch_prior = get_prior(prior)
-    if isinstance(patch_prior, ImagePrior):  # Deep Image Prior: whole images, all channels
+    if not is_patch_prior(patch_prior):  # Deep Image Prior: whole images, all channels
         from restore.image_restore import restore_with_image_prior
         restored = restore_with_image_prior(to_channels_last(image, channel_axis), operator,
                                             sigma, patch_prior, initialise=initialise, rng=rng,

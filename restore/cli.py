@@ -370,7 +370,7 @@ def _batch_jobs(inputs, output_folder):
 def _run_batch(args, inputs):
     """Restore several files into the folder ``-o``: one progress bar, go on past failures,
     list them at the end; exit status 1 if any failed."""
-    from restore._progress import Progress
+    from restore.core.progress import Progress
 
     output_folder = Path(args.output)
     if output_folder.suffix.lower() in SUPPORTED_WRITE_EXTENSIONS and not output_folder.is_dir():
@@ -414,7 +414,7 @@ def _check_task_options(args):
     """Options that belong to another task, or a task missing its option, are usage errors.
     Fills in the task's default prior."""
     if args.prior is None:
-        from priors.registry import DEFAULT_PRIORS
+        from restore.api import DEFAULT_PRIORS
         args.prior = DEFAULT_PRIORS[args.task]
     if args.task != "deblur" and args.kernel is not None:
         raise UsageError(f"--kernel is for --task deblur, not --task {args.task}")
@@ -449,7 +449,7 @@ def _parse_kernel(spec):
     """
     import numpy as np
 
-    from restore.kernels import check_kernel, gaussian_kernel, motion_kernel
+    from restore.operators.kernels import check_kernel, gaussian_kernel, motion_kernel
 
     kind, _, values = spec.partition(":")
     try:
@@ -553,7 +553,7 @@ def _describe(image):
 
 # ----------------------------------------------------------------------------- training
 def _run_train(args):
-    from restore.training import train_gmm_prior, train_vae_prior
+    from priors.training import train_gmm_prior, train_vae_prior
 
     output_path = Path(args.output)
     _check_output_name(output_path, (".npz",))

@@ -25,8 +25,8 @@ import numpy as np
 
 from restore._patches import (accumulate_patches, extract_patches, full_grid, patch_counts,
                               separable_window, window_sums)
-from restore._progress import Progress
-from restore._stopwatch import NoStopwatch
+from restore.core.progress import Progress
+from restore.core.stopwatch import NoStopwatch
 from restore.operators import Identity
 
 PATCHES_PER_CHUNK = 1 << 16
@@ -106,7 +106,7 @@ DENOISE_SCHEDULE = Schedule((1, 4, 8, 16, 32, 64), lambda_factor=48.0)
 def denoise_schedule(prior):
     """:data:`DENOISE_SCHEDULE`; where the prior sets ``prior.denoise_lambda_factor`` (its
     z-step was tuned with another ``lambda``, and the original betas), that schedule."""
-    factor = getattr(prior, "denoise_lambda_factor", None)
+    factor = 64.0 if type(prior).__name__ == "VAEPrior" else None
     return DENOISE_SCHEDULE if factor is None else replace(ORIGINAL_DENOISE_SCHEDULE,
                                                            lambda_factor=float(factor))
 
@@ -188,8 +188,8 @@ class FastSettings:
 
     def zstep(self, prior):
         """The prior's fast z-step under these settings."""
-        options = {} if self.tail_ratio is None else {"tail_ratio": self.tail_ratio}
-        return prior.fast_denoiser(**options)
+        from priors.protocols import FastPath
+        return prior.fast_denoiser(self.tail_ratio) if isinstance(prior, FastPath) else prior
 
 
 #: The fast path of both inpainting stages: a flat-tail threshold of 10 (the default is 1).
@@ -284,7 +284,7 @@ def epll_restore(observed, operator, sigma, prior, *, schedule, init=None, rng=N
         Progress bar on stderr.
     clip : bool
         Clip the result to [0, 1].
-    stopwatch : restore._stopwatch.Stopwatch, optional
+    stopwatch : restore.core.stopwatch.Stopwatch, optional
         Collects the seconds spent per stage (extract, z-step, accumulate, x-step).
 
     Returns

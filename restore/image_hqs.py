@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from restore._progress import Progress
+from restore.core.progress import Progress
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def test_bad_images_are_clear_errors(clean):
 
 # ----------------------------------------------------------------------------- deblur
 from restore import deblur, inpaint  # noqa: E402
-from restore.kernels import gaussian_kernel, motion_kernel  # noqa: E402
+from restore.operators.kernels import gaussian_kernel, motion_kernel  # noqa: E402
 from restore.operators import Blur  # noqa: E402
 
 

@@ -273,7 +273,7 @@ def test_bad_arguments_are_usage_errors(capsys, argv):
 
 # ----------------------------------------------------------------------------- training
 def test_train_wires_the_training_function(tmp_path, capsys, monkeypatch):
-    import restore.training
+    import priors.training
 
     received = {}
 
@@ -285,7 +285,7 @@ def test_train_wires_the_training_function(tmp_path, capsys, monkeypatch):
         received.update(options, image_dirs=image_dirs)
         return FakePrior()
 
-    monkeypatch.setattr(restore.training, "train_gmm_prior", fake_train)
+    monkeypatch.setattr(priors.training, "train_gmm_prior", fake_train)
     output = tmp_path / "prior.npz"
     status, out, err = _run(capsys, "train", "gmm", "--data", tmp_path / "a", tmp_path / "b",
                             "-o", output, "--components", 5, "--patches", 1000,
@@ -431,7 +431,7 @@ def test_bad_masks_are_usage_errors(tmp_path, capsys, noisy_file, task_calls, ma
 
 
 def test_real_deblur_and_inpaint_improve_a_crop(tmp_path, capsys):
-    from restore.kernels import gaussian_kernel
+    from restore.operators.kernels import gaussian_kernel
     from restore.operators import Blur
 
     clean = np.asarray(Image.open(EXAMPLES / "cameraman.png"))[100:148, 60:108] / 255.0

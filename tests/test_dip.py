@@ -8,7 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from priors.dip import DeepImagePrior, Hourglass, NoDensityError  # noqa: E402
-from priors.dip_operators import torch_operator  # noqa: E402
+from restore.operators.torch_twins import torch_operator  # noqa: E402
 from restore.operators import Blur, Identity, Mask  # noqa: E402
 
 TINY = Hourglass(depth=2, channels_down=8, channels_up=8, channels_skip=2, input_channels=4)

@@ -74,7 +74,7 @@ def test_inpaint_and_deblur_tiles_get_their_window(images, monkeypatch):
     """Each tile is restored with its own part of the mask; deblur tiles use the reflect
     boundary and a margin widened by the kernel (EPLL itself stubbed out: wiring only)."""
     from restore import epll
-    from restore.kernels import gaussian_kernel
+    from restore.operators.kernels import gaussian_kernel
     from restore.operators import Blur, Mask
 
     clean, noisy = images

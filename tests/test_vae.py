@@ -115,7 +115,7 @@ def test_reparameterised_and_score_function_gradients_agree_and_reparam_has_lowe
 @pytest.fixture(scope="module")
 def tiny_trained():
     """A small VAE fitted for a few seconds on patches of the example image."""
-    from restore.training import load_grey, sample_patches
+    from priors.training import load_grey, sample_patches
 
     image = load_grey(EXAMPLES / "cameraman.png")
     patches = sample_patches([image], 12000, 8, rng=0)

@@ -50,7 +50,7 @@ def cases():
     """name -> zero-argument callable returning the restored image."""
     import restore
     from restore.operators import Blur
-    from restore.kernels import gaussian_kernel
+    from restore.operators.kernels import gaussian_kernel
 
     grey, colour = grey_image(), colour_image()
     sigma = 25 / 255

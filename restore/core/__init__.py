@@ -1,0 +1,1 @@
+"""Small pieces every layer may use: input validation, progress bars, stage timers."""

@@ -7,9 +7,22 @@ Public API::
     sharp = deblur(blurred, kernel, sigma=0.01)     # known blur kernel
     whole = inpaint(damaged, known)                 # known: True where the pixel is observed
 
-The GMM path never imports torch.
+Names load lazily (as scikit-image does): ``import restore`` is cheap, and a low
+layer such as :mod:`restore.operators` imports without the library. The GMM
+path never imports torch.
 """
-from restore.api import deblur, denoise, estimate_sigma, inpaint
+import importlib
 
-__all__ = ["deblur", "denoise", "estimate_sigma", "inpaint"]
 __version__ = "0.1.0"
+_API = ("deblur", "denoise", "estimate_sigma", "inpaint")
+__all__ = [*_API, "__version__"]
+
+
+def __getattr__(name):
+    if name in _API:
+        return getattr(importlib.import_module("restore.api"), name)
+    raise AttributeError(f"module 'restore' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

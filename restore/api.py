@@ -1,16 +1,11 @@
-"""Public library functions: denoise, deblur and inpaint, all by EPLL.
+"""The library: denoise, deblur and inpaint. Each validates its input, resolves the prior
+once (:func:`priors.registry.get_prior`) and runs its task's recipe
+(:mod:`restore.recipes`), which restores grey images directly, colour ones plane by
+plane in an orthonormal opponent colour space, and large ones in tiles.
 
-Each one validates its input, moves colour channels last, restores grey
-images directly and colour ones plane by plane in an orthonormal opponent
-colour space (where white noise stays white with the same sigma, and a blur
-or a mask shared by the channels acts on every plane alike), then hands the
-plane to :func:`restore.epll.epll_restore` with the task's operator,
-schedule and starting point.
-
-``prior="dip"`` (or a :class:`priors.dip.DeepImagePrior`) takes another path:
-Deep Image Prior restores the whole image, colour channels together, through
-the same operator (:mod:`restore.image_restore`); ``exact`` and ``tile_size``
-do not apply to it, ``rng`` seeds its network and input noise.
+``prior="dip"`` (or a :class:`priors.dip.DeepImagePrior`) restores the whole image,
+colour channels together, through the same operator; ``exact`` and ``tile_size`` do
+not apply to it, ``rng`` seeds its network and input noise.
 """
 from __future__ import annotations
 
@@ -18,33 +13,18 @@ import logging
 
 import numpy as np
 
-from restore.core.validation import as_float_image, check_sigma, to_channels_last, from_channels_last
-from restore.colour import PLANE_SCALES, planes_to_rgb, restore_at_half_resolution, rgb_to_planes
+from restore.core.validation import as_float_image, check_sigma, to_channels_last
+from restore.recipes.settings import DEFAULT_PRIORS, INPAINT_DEFAULT_SIGMA
 
 logger = logging.getLogger("restore")
 
-#: Default noise level of :func:`inpaint`: about the rounding error of 8-bit images.
-INPAINT_DEFAULT_SIGMA = 1 / 255
-
-#: The Wiener deconvolution that starts :func:`deblur` has the balance
-#: ``DEBLUR_WIENER_FACTOR * sigma**2`` (see :data:`restore.epll.DEBLUR_SCHEDULE`
-#: for how it was chosen).
-DEBLUR_WIENER_FACTOR = 30.0
-
 BOUNDARIES = ("reflect", "circular")
-
-#: RGB images are denoised per plane in the opponent colour space
-#: (:mod:`restore.colour`): the luminance (the mean of R, G, B) at ``sigma / sqrt(3)``, both
-#: orthonormal chrominance planes at half resolution
-#: (:func:`restore.colour.restore_at_half_resolution`, their 2x2 block means at ``sigma / 2``).
-#: Chosen on BSDS500-test images (training data, never CBSD68) by benchmarks/tune_colour.py;
-#: see benchmarks/results/colour_tuning.json.
-COLOUR_CHROMA = "half resolution"
 
 #: :func:`estimate_sigma` looks at most at a centre crop of this many pixels a side.
 SIGMA_ESTIMATE_SIDE = 2048
 
-DEFAULT_PRIORS = {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm"}
+__all__ = ["BOUNDARIES", "DEFAULT_PRIORS", "check_large_enough", "deblur", "denoise",
+           "estimate_sigma", "inpaint"]
 
 
 def estimate_sigma(image, *, channel_axis=None) -> float:
@@ -71,8 +51,8 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
     half-quadratic splitting, ``p`` being the learned patch prior, with
-    :data:`restore.epll.DENOISE_SCHEDULE` (``lambda`` as the prior asks, see
-    :func:`restore.epll.denoise_schedule`), starting from ``x = y``.
+    :data:`restore.recipes.settings.DENOISE_SCHEDULE` (``lambda`` as the prior asks, see
+    :meth:`restore.recipes.DenoiseRecipe.schedule_for`), starting from ``x = y``.
 
     Parameters
     ----------
@@ -89,20 +69,20 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
     channel_axis : int, optional
         Axis of the colour channels; ``None`` means a grey image. RGB images
         are denoised per plane in an opponent colour space, where the noise
-        stays white (:mod:`restore.colour`): the luminance (mean of R, G, B)
+        stays white (:mod:`restore.recipes.colour`): the luminance (mean of R, G, B)
         at ``sigma / sqrt(3)``, the two chrominance planes at half resolution
-        (see ``COLOUR_CHROMA``).
+        (``CHROMA_HALF_RESOLUTION`` in :mod:`restore.recipes.settings`).
     rng : int or numpy.random.Generator, optional
         Seed for the random patch grids of the fast path.
     exact : bool
         ``False`` (default): the fast path (random patch grids of stride 2,
-        flat-tail spectra; see :class:`restore.epll.FastSettings`).
+        flat-tail spectra; see :class:`restore.solvers.epll.FastSettings`).
         ``True``: the reference EPLL, every patch and every component.
     progress : bool
         Show a progress bar on stderr.
     tile_size : int, optional
         Restore in overlapping tiles of this many pixels a side (plus a
-        margin, cropped off; see :mod:`restore.tiling`), bounding memory.
+        margin, cropped off; see :mod:`restore.recipes.tiling`), bounding memory.
         Default ``None``: tiles of 1024 only for images over 4 megapixels.
 
     Returns
@@ -112,21 +92,17 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
         stays float32, anything else comes back as float64.
     """
     from priors.registry import get_prior
-    from restore.epll import denoise_schedule
-    from restore.operators import Identity
+    from restore.recipes import DENOISE
 
     image = as_float_image(image, name="image")
     prior = get_prior(prior)
-    _check_large_enough(image, channel_axis, prior)
+    check_large_enough(image, channel_axis, prior)
     if sigma is None:
         sigma = estimate_sigma(image, channel_axis=channel_axis)
         logger.info("estimated noise sigma = %.4f (%.2f on the 0-255 scale)", sigma, sigma * 255)
     sigma = check_sigma(sigma)
-    return _restore_planes(image, channel_axis, Identity(), sigma, prior,
-                           schedule=denoise_schedule(prior), initialise=None, rng=rng, exact=exact,
-                           progress=progress, tile_size=tile_size,
-                           window_task=lambda rows, cols: (Identity(), None),
-                           chroma_half_resolution=True)
+    return DENOISE.restore(image, sigma, prior, channel_axis=channel_axis, rng=rng, exact=exact,
+                           progress=progress, tile_size=tile_size)
 
 
 def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="reflect", channel_axis=None,
@@ -139,12 +115,12 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
 
         \\min_x \\frac{\\lambda}{2} \\|k * x - y\\|^2 - \\sum_i \\log p(P_i x)
 
-    by half-quadratic splitting with :data:`restore.epll.DEBLUR_SCHEDULE`
+    by half-quadratic splitting with :data:`restore.recipes.settings.DEBLUR_SCHEDULE`
     (tuned on Train400 images, see there): ``lambda = 128 / sigma^2`` and 16
     z-steps at noise levels falling geometrically from ``10 sigma`` to
     ``sigma / 4``, starting from the Wiener deconvolution
     ``argmin ||k * x - y||^2 + 30 sigma^2 ||x||^2``
-    (:func:`restore.initial.wiener_deconvolution`).
+    (:func:`restore.recipes.starts.wiener_deconvolution`).
 
     Parameters
     ----------
@@ -205,13 +181,13 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
     >>> deblur(blurred, gaussian_kernel(1.5), 0.01, boundary="circular", rng=0).shape
     (40, 40)
     """
-    from restore.epll import DEBLUR_SCHEDULE
-    from restore.initial import wiener_deconvolution
+    from priors.registry import get_prior
     from restore.operators.kernels import check_kernel
-    from restore.operators import Blur
+    from restore.recipes import DEBLUR
 
     image = as_float_image(image, name="image")
-    _check_large_enough(image, channel_axis, prior)
+    prior = get_prior(prior)
+    check_large_enough(image, channel_axis, prior)
     sigma = check_sigma(sigma)
     kernel = check_kernel(kernel)
     if boundary not in BOUNDARIES:
@@ -220,16 +196,9 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
     if kernel.shape[0] > height or kernel.shape[1] > width:
         raise ValueError(f"the {kernel.shape[0]}x{kernel.shape[1]} kernel is larger than the "
                          f"{height}x{width} image; give a smaller kernel or a larger image")
-    blur = Blur(kernel, boundary)
-    tile_blur = Blur(kernel, "reflect")
-    return _restore_planes(
-        image, channel_axis, blur, sigma, prior, schedule=DEBLUR_SCHEDULE,
-        initialise=lambda plane: wiener_deconvolution(plane, blur,
-                                                      DEBLUR_WIENER_FACTOR * sigma**2),
-        rng=rng, exact=exact, progress=progress, tile_size=tile_size,
-        window_task=lambda rows, cols: (tile_blur, lambda plane: wiener_deconvolution(
-            plane, tile_blur, DEBLUR_WIENER_FACTOR * sigma**2)),
-        extra_margin=2 * max(kernel.shape))
+    return DEBLUR.restore(image, kernel, sigma, prior, boundary=boundary,
+                          channel_axis=channel_axis, rng=rng, exact=exact, progress=progress,
+                          tile_size=tile_size)
 
 
 def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel_axis=None, rng=None,
@@ -244,9 +213,9 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
         \\min_x \\frac{\\lambda}{2} \\|m \\odot (x - y)\\|^2 - \\sum_i \\log p(P_i x)
 
     by half-quadratic splitting, coarse to fine (schedules tuned on Train400
-    images, see :data:`restore.epll.INPAINT_SCHEDULE`): first the 2x2-block
+    images, see :data:`restore.recipes.settings.INPAINT_SCHEDULE`): first the 2x2-block
     averages of the known pixels, from a smooth fill of the holes
-    (:func:`restore.initial.fill_missing`), 128 z-steps at noise levels
+    (:func:`restore.recipes.starts.fill_missing`), 128 z-steps at noise levels
     falling geometrically from 0.1 to ``sigma``; then the full image, from
     that result upsampled, 128 steps from 0.05 to ``sigma``; ``lambda = 256 /
     sigma^2``; the denoised patches are averaged with a Gaussian window of 3
@@ -271,7 +240,7 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
     prior : str or PatchPrior
         As in :func:`deblur`, but the default is the tied ``"gmm"``: here it
         gains about 0.2 dB over ``"gmm-untied"`` (see
-        :data:`restore.epll.INPAINT_SCHEDULE`).
+        :data:`restore.recipes.settings.INPAINT_SCHEDULE`).
     channel_axis, rng, exact, progress, tile_size
         As in :func:`denoise`.
 
@@ -287,49 +256,21 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
         A bad image or sigma; a mask that is not 2-D, not of the image's
         height and width, not boolean or 0/1, or with no known pixel.
     """
-    from restore.epll import INPAINT_FAST, INPAINT_SCHEDULE
-    from restore.operators import Mask
+    from priors.registry import get_prior
+    from restore.recipes import INPAINT
 
     image = as_float_image(image, name="image")
-    _check_large_enough(image, channel_axis, prior)
+    prior = get_prior(prior)
+    check_large_enough(image, channel_axis, prior)
     sigma = check_sigma(INPAINT_DEFAULT_SIGMA if sigma is None else sigma)
     known = _check_mask(mask, to_channels_last(image, channel_axis).shape[:2])
-
-    def start(known_part):
-        return lambda plane: _inpainting_start(plane, known_part, sigma, prior, rng, exact)
-
-    return _restore_planes(image, channel_axis, Mask(known), sigma, prior,
-                           schedule=INPAINT_SCHEDULE, initialise=start(known), rng=rng,
-                           exact=exact, fast=INPAINT_FAST, progress=progress,
-                           tile_size=tile_size,
-                           window_task=lambda rows, cols: (Mask(known[rows, cols]),
-                                                           start(known[rows, cols])))
+    return INPAINT.restore(image, known, sigma, prior, channel_axis=channel_axis, rng=rng,
+                           exact=exact, progress=progress, tile_size=tile_size)
 
 
-def _inpainting_start(plane, known, sigma, prior, rng, exact):
-    """Coarse to fine: EPLL on the half-resolution image (from a smooth fill), upsampled
-    (:func:`restore.initial.coarse_to_fine_start`); just the smooth fill
-    (:func:`restore.initial.fill_missing`) for images too small to halve, or for a
-    whole-image prior."""
-    from priors.registry import get_prior
-    from restore.epll import INPAINT_COARSE_SCHEDULE, INPAINT_FAST, epll_restore
-    from restore.initial import coarse_to_fine_start, fill_missing
-    from restore.operators import Mask
-
-    patch_size = getattr(get_prior(prior), "patch_size", None)
-    if patch_size is None or min(plane.shape) < 2 * patch_size:
-        return fill_missing(plane, known)
-
-    def restore_half(half, half_known):
-        return epll_restore(half, Mask(half_known), sigma, get_prior(prior),
-                            schedule=INPAINT_COARSE_SCHEDULE, init=fill_missing(half, half_known),
-                            rng=rng, exact=exact, fast=INPAINT_FAST, clip=False)
-
-    return coarse_to_fine_start(plane, known, restore_half)
-
-
-def _check_large_enough(image, channel_axis, prior):
-    """EPLL needs at least one whole patch: refuse smaller images with a clear error."""
+def check_large_enough(image, channel_axis, prior):
+    """EPLL needs at least one whole patch: refuse smaller images with a clear error.
+    ``prior`` a registered name or a prior object."""
     from priors.registry import get_prior
 
     height, width = to_channels_last(image, channel_axis).shape[:2]
@@ -358,92 +299,3 @@ def _check_mask(mask, shape):
         raise ValueError("mask has no known pixel (all False/0); True/1 marks the known pixels "
                          "to inpaint from")
     return array
-
-
-def _restore_planes(image, channel_axis, operator, sigma, prior, *, schedule, initialise,
-                    rng, exact, progress, fast=None, tile_size=None, window_task=None,
-                    extra_margin=0, chroma_half_resolution=False):
-    """Run EPLL on a grey image, or on each opponent-colour plane of a colour one,
-    whole or in overlapping tiles (:mod:`restore.tiling`).
-
-    ``initialise(plane) -> start`` gives the starting point (``None``: the plane itself).
-    ``fast``: the fast path's :class:`restore.epll.FastSettings` (``None``: the defaults).
-    ``window_task(rows, cols) -> (operator, initialise)`` gives them for a tile (needed
-    when the image is tiled). RGB images are restored as opponent planes
-    (:func:`restore.colour.rgb_to_planes`); with ``chroma_half_resolution`` (denoising only:
-    ``initialise`` must be ``None``) the chrominance at half resolution.
-    """
-    from priors.protocols import is_patch_prior
-    from priors.registry import get_prior
-    from restore.core.progress import Progress
-    from restore.tiling import DEFAULT_TILE, check_tile_size, needs_tiling, plan_tiles
-
-    patch_prior = get_prior(prior)
-    if not is_patch_prior(patch_prior):  # Deep Image Prior: whole images, all channels
-        from restore.image_restore import restore_with_image_prior
-        restored = restore_with_image_prior(to_channels_last(image, channel_axis), operator,
-                                            sigma, patch_prior, initialise=initialise, rng=rng,
-                                            progress=progress)
-        return from_channels_last(restored, channel_axis, image.ndim)
-    tile_size = check_tile_size(tile_size, patch_prior.patch_size)
-    channels_last = to_channels_last(image, channel_axis)
-    settings = dict(sigma=sigma, prior=patch_prior, schedule=schedule, rng=rng, exact=exact,
-                    fast=fast, chroma_half_resolution=chroma_half_resolution)
-    if not needs_tiling(channels_last.shape, tile_size):
-        restored = _restore_window(channels_last, operator, initialise, progress=progress,
-                                   **settings)
-        return from_channels_last(restored.astype(image.dtype, copy=False), channel_axis,
-                                  image.ndim)
-    # half-resolution chrominance: the HQS reach, in full-resolution pixels, doubles
-    reach_scale = 2 if chroma_half_resolution and channels_last.ndim == 3 else 1
-    margin = reach_scale * _tile_margin(schedule, sigma, patch_prior.patch_size) + extra_margin
-    tiles = plan_tiles(*channels_last.shape[:2], tile=tile_size or DEFAULT_TILE, margin=margin)
-    restored = np.empty(channels_last.shape, dtype=image.dtype)
-    logger.info("restoring %dx%d pixels in %d tiles (margin %d)", channels_last.shape[1],
-                channels_last.shape[0], len(tiles), margin)
-    with Progress(len(tiles), "EPLL tiles", enabled=progress) as bar:
-        for tile in tiles:
-            tile_operator, tile_initialise = window_task(*tile.outer)
-            part = _restore_window(channels_last[tile.outer], tile_operator, tile_initialise,
-                                   progress=False, **settings)
-            restored[tile.core] = part[tile.inner]
-            bar.update()
-    return from_channels_last(restored, channel_axis, image.ndim)
-
-
-def _tile_margin(schedule, sigma, patch_size):
-    """Pixels restored around each tile: the reach of the HQS iterations (``p - 1`` pixels
-    each, exact for per-pixel x-steps), capped at 16 patches, at least 4, made even."""
-    reach = len(schedule.betas(sigma)) * (patch_size - 1)
-    margin = max(4 * patch_size, min(reach, 16 * patch_size))
-    return margin + margin % 2
-
-
-def _restore_window(channels_last, operator, initialise, *, sigma, prior, schedule, rng, exact,
-                    fast, progress, chroma_half_resolution):
-    """EPLL on one (H, W) or (H, W, C) window; float32 result clipped to [0, 1]."""
-    from restore.epll import FastSettings, epll_restore
-
-    def run(plane, clip, plane_sigma):
-        plane = np.ascontiguousarray(plane)
-        start = None if initialise is None else initialise(plane)
-        return epll_restore(plane, operator, plane_sigma, prior, schedule=schedule, init=start,
-                            rng=rng, exact=exact, fast=fast or FastSettings(), progress=progress,
-                            clip=clip)
-
-    if channels_last.ndim == 2:
-        return run(channels_last, True, sigma)
-    rgb = channels_last.shape[2] == 3
-    decorrelated = rgb_to_planes(channels_last) if rgb else channels_last
-    scales = PLANE_SCALES if rgb else (1.0,) * channels_last.shape[2]
-    half = chroma_half_resolution and min(channels_last.shape[:2]) >= 4 * prior.patch_size
-
-    def run_plane(c):
-        plane_sigma = sigma * scales[c]
-        if half and rgb and c > 0:
-            return restore_at_half_resolution(
-                decorrelated[..., c], plane_sigma, lambda small, s: run(small, False, s))
-        return run(decorrelated[..., c], False, plane_sigma)
-
-    restored = np.stack([run_plane(c) for c in range(decorrelated.shape[2])], axis=-1)
-    return np.clip(planes_to_rgb(restored) if rgb else restored, 0.0, 1.0)

@@ -43,6 +43,30 @@ def planes_to_rgb(planes, scales=PLANE_SCALES):
     return opponent_to_rgb(planes / np.asarray(scales, dtype=planes.dtype))
 
 
+def restore_planes(image, sigma, restore_plane, *, chroma_half_resolution=False):
+    """Restore an ``(H, W, C)`` image plane by plane; clipped to [0, 1].
+
+    RGB images go through the scaled opponent planes (:func:`rgb_to_planes`),
+    each at its own noise level ``sigma * PLANE_SCALES[c]``, the chrominance
+    at half resolution when asked (:func:`restore_at_half_resolution`); other
+    channel counts plane by plane as they are. ``restore_plane(plane,
+    plane_sigma, clip)`` restores one 2-D plane.
+    """
+    rgb = image.shape[2] == 3
+    decorrelated = rgb_to_planes(image) if rgb else image
+    scales = PLANE_SCALES if rgb else (1.0,) * image.shape[2]
+
+    def one_plane(c):
+        plane_sigma = sigma * scales[c]
+        if chroma_half_resolution and rgb and c > 0:
+            return restore_at_half_resolution(
+                decorrelated[..., c], plane_sigma, lambda small, s: restore_plane(small, s, False))
+        return restore_plane(decorrelated[..., c], plane_sigma, False)
+
+    restored = np.stack([one_plane(c) for c in range(decorrelated.shape[2])], axis=-1)
+    return np.clip(planes_to_rgb(restored) if rgb else restored, 0.0, 1.0)
+
+
 def restore_at_half_resolution(plane, sigma, restore):
     """Restore a smooth plane (a chrominance) at half resolution.
 

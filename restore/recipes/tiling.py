@@ -17,7 +17,14 @@ and the output, one tile of ``(tile + 2 margin)^2`` pixels is in flight.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+
+import numpy as np
+
+from restore.core.progress import Progress
+
+logger = logging.getLogger("restore")
 
 #: Images with more pixels than this (per channel) are restored in tiles by default.
 MAX_WHOLE_PIXELS = 2048 * 2048
@@ -108,3 +115,19 @@ def check_tile_size(tile_size, patch_size):
         raise ValueError(f"tile_size must be at least {2 * patch_size} pixels (two patches), got "
                          f"{tile_size}; or pass None to tile only huge images")
     return tile_size
+
+
+def restore_in_tiles(image, tile_size, margin, progress, restore_window):
+    """Restore an ``(H, W[, C])`` image tile by tile: ``restore_window(part, rows, cols)``
+    restores ``part = image[rows, cols]`` (a tile with its margin); only each tile's core
+    is kept. Returns an array of the image's shape and dtype."""
+    tiles = plan_tiles(*image.shape[:2], tile=tile_size or DEFAULT_TILE, margin=margin)
+    restored = np.empty(image.shape, dtype=image.dtype)
+    logger.info("restoring %dx%d pixels in %d tiles (margin %d)", image.shape[1],
+                image.shape[0], len(tiles), margin)
+    with Progress(len(tiles), "EPLL tiles", enabled=progress) as bar:
+        for tile in tiles:
+            part = restore_window(image[tile.outer], *tile.outer)
+            restored[tile.core] = part[tile.inner]
+            bar.update()
+    return restored

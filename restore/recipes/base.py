@@ -1,0 +1,111 @@
+"""What every task recipe shares: the steps from a channels-last image to its restoration.
+
+A recipe is data (operator, starting point, schedule, fast-path settings,
+default prior) plus three hooks a task defines: :meth:`Recipe.operator`,
+:meth:`Recipe.start` and :meth:`Recipe.window`. :meth:`Recipe.run` then takes
+explicit steps:
+
+1. a whole-image prior (a :class:`~priors.protocols.Reconstructor`, Deep Image
+   Prior) restores the image at once (:mod:`restore.recipes.reconstruct`);
+2. otherwise a large image is cut into overlapping tiles
+   (:mod:`restore.recipes.tiling`), each restored with the task's data for
+   its window;
+3. a colour image is restored plane by plane in the opponent colour space
+   (:mod:`restore.recipes.colour`);
+4. each plane is restored by EPLL (:func:`restore.solvers.epll.epll`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from restore.recipes import colour, tiling
+from restore.solvers.epll import FastSettings, epll
+from restore.solvers.schedule import Schedule
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A task's settings; subclasses give their defaults and hooks.
+
+    ``schedule``: the EPLL schedule; ``image_schedule``: the whole-image HQS
+    schedule (Deep Image Prior's ``"hqs"`` mode); ``fast``: the fast path;
+    ``patch_window``: the Gaussian weight of patch averaging (0: uniform);
+    ``chroma_half_resolution``: colour chrominance planes restored at half
+    resolution; ``default_prior``: the registry name used unless told otherwise.
+    """
+
+    name: ClassVar[str] = ""
+    schedule: Schedule = Schedule()
+    image_schedule: Schedule = Schedule()
+    fast: FastSettings = FastSettings()
+    patch_window: float = 0.0
+    chroma_half_resolution: bool = False
+    default_prior: str = "gmm"
+
+    # ------------------------------------------------------------------ task hooks
+    def operator(self, data):
+        """The degradation ``A`` for the task's ``data`` (kernel, mask, ...)."""
+        raise NotImplementedError
+
+    def start(self, plane, data, sigma, prior, *, rng, exact):
+        """The starting point for one 2-D plane (``None``: the plane itself). ``sigma`` is
+        the whole image's noise level."""
+        return None
+
+    def window(self, data, rows, cols):
+        """The task's data for the tile ``image[rows, cols]``."""
+        return data
+
+    def tile_margin(self, data, sigma, prior):
+        """Pixels restored around each tile: the reach of the HQS iterations (``p - 1``
+        pixels each, exact for per-pixel x-steps), capped at 16 patches, at least 4, even."""
+        patch_size = prior.patch_size
+        reach = len(self.schedule_for(prior).betas(sigma)) * (patch_size - 1)
+        margin = max(4 * patch_size, min(reach, 16 * patch_size))
+        return margin + margin % 2
+
+    def schedule_for(self, prior):
+        """The EPLL schedule for ``prior`` (a task may keep one per prior)."""
+        return self.schedule
+
+    # ------------------------------------------------------------------ the steps
+    def run(self, image, data, sigma, prior, *, rng=None, exact=False, progress=False,
+            tile_size=None):
+        """Restore a channels-last ``(H, W)`` or ``(H, W, C)`` image; clipped to [0, 1], in
+        the image's dtype. ``prior`` is a resolved prior object."""
+        from priors.protocols import is_patch_prior
+
+        if not is_patch_prior(prior):
+            from restore.recipes.reconstruct import reconstruct
+            return reconstruct(self, image, data, sigma, prior, rng=rng, progress=progress)
+        tile_size = tiling.check_tile_size(tile_size, prior.patch_size)
+        if not tiling.needs_tiling(image.shape, tile_size):
+            restored = self.restore_window(image, data, sigma, prior, rng=rng, exact=exact,
+                                           progress=progress)
+            return restored.astype(image.dtype, copy=False)
+        reach_scale = 2 if self.chroma_half_resolution and image.ndim == 3 else 1
+        margin = reach_scale * self.tile_margin(data, sigma, prior)
+        return tiling.restore_in_tiles(
+            image, tile_size, margin, progress,
+            lambda part, rows, cols: self.restore_window(
+                part, self.window(data, rows, cols), sigma, prior, rng=rng, exact=exact,
+                progress=False))
+
+    def restore_window(self, image, data, sigma, prior, *, rng, exact, progress):
+        """EPLL on one whole window, grey or colour; float32 result clipped to [0, 1]."""
+        operator = self.operator(data)
+
+        def restore_plane(plane, plane_sigma, clip):
+            plane = np.ascontiguousarray(plane)
+            start = self.start(plane, data, sigma, prior, rng=rng, exact=exact)
+            return epll(plane, operator, plane_sigma, prior, self.schedule_for(prior),
+                        init=start, exact=exact, fast=self.fast, patch_window=self.patch_window,
+                        rng=rng, progress=progress, clip=clip)
+
+        if image.ndim == 2:
+            return restore_plane(image, sigma, True)
+        half = self.chroma_half_resolution and min(image.shape[:2]) >= 4 * prior.patch_size
+        return colour.restore_planes(image, sigma, restore_plane, chroma_half_resolution=half)

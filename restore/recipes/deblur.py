@@ -1,0 +1,58 @@
+"""The deblurring recipe: ``A`` a convolution, start from a Wiener deconvolution."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from restore.operators import Blur
+from restore.recipes.base import Recipe
+from restore.recipes.settings import (DEBLUR_SCHEDULE, DEBLUR_WIENER_FACTOR, DEFAULT_PRIORS,
+                                      IMAGE_DEBLUR_SCHEDULE)
+from restore.recipes.starts import wiener_deconvolution
+from restore.solvers.schedule import Schedule
+
+
+class BlurData(NamedTuple):
+    """The deblurring task's data: the kernel and how the blur treats the borders."""
+
+    kernel: np.ndarray
+    boundary: str
+
+
+@dataclass(frozen=True)
+class DeblurRecipe(Recipe):
+    """Remove a known blur: ``min_x lambda/2 ||k * x - y||^2 - sum_i log p(P_i x)``, from
+    ``argmin ||k * x - y||^2 + wiener_factor sigma^2 ||x||^2``."""
+
+    name = "deblur"
+    schedule: Schedule = DEBLUR_SCHEDULE
+    image_schedule: Schedule = IMAGE_DEBLUR_SCHEDULE
+    default_prior: str = DEFAULT_PRIORS["deblur"]
+    wiener_factor: float = DEBLUR_WIENER_FACTOR
+
+    def operator(self, data):
+        return Blur(data.kernel, data.boundary)
+
+    def start(self, plane, data, sigma, prior, *, rng, exact):
+        return wiener_deconvolution(plane, self.operator(data), self.wiener_factor * sigma**2)
+
+    def window(self, data, rows, cols):
+        """Tiles are deblurred with the reflect boundary (the x-step is not local, so tiled
+        results match untiled ones closely but not exactly)."""
+        return BlurData(data.kernel, "reflect")
+
+    def tile_margin(self, data, sigma, prior):
+        return super().tile_margin(data, sigma, prior) + 2 * max(data.kernel.shape)
+
+    def restore(self, image, kernel, sigma, prior, *, boundary="reflect", channel_axis=None,
+                rng=None, exact=False, progress=False, tile_size=None):
+        """Deblur ``image`` (the library's :func:`restore.deblur` without its checks; the
+        kernel normalised, ``prior`` a prior object)."""
+        from restore.core.validation import from_channels_last, to_channels_last
+
+        restored = self.run(to_channels_last(image, channel_axis), BlurData(kernel, boundary),
+                            sigma, prior, rng=rng, exact=exact, progress=progress,
+                            tile_size=tile_size)
+        return from_channels_last(restored, channel_axis, image.ndim)

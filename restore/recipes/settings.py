@@ -1,0 +1,48 @@
+"""Every tuned constant of the task recipes, each with where its evidence is
+(``docs/tuning.md`` and the results JSON in ``benchmarks/results/``). Chosen on Train400
+and BSDS500-test only; BSD68 and CBSD68 only measure."""
+from __future__ import annotations
+
+from restore.solvers.epll import FastSettings
+from restore.solvers.schedule import Schedule
+
+
+#: The prior each task uses unless told otherwise. docs/tuning.md#default-priors
+DEFAULT_PRIORS = {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm"}
+
+#: The original EPLL code's denoising: lambda 64 / sigma^2, beta [1, 4, 8, 16, 32] / sigma^2.
+ORIGINAL_DENOISE_SCHEDULE = Schedule(lambda_factor=64.0, beta_factors=(1, 4, 8, 16, 32))
+#: Denoising. docs/tuning.md#denoise-schedule (benchmarks/results/schedule_tuning_*.json)
+DENOISE_SCHEDULE = Schedule(lambda_factor=48.0, beta_factors=(1, 4, 8, 16, 32, 64))
+#: Denoising schedules of priors whose z-step was tuned with another lambda, by class name.
+#: docs/tuning.md#vae-lambda (benchmarks/results/bsd68_denoise_epll-epll-vae*.json)
+PRIOR_DENOISE_SCHEDULES = {"VAEPrior": Schedule(lambda_factor=64.0,
+                                                beta_factors=(1, 4, 8, 16, 32))}
+#: RGB denoising restores the chrominance planes at half resolution.
+#: docs/tuning.md#colour-chroma (benchmarks/results/colour_tuning.json)
+CHROMA_HALF_RESOLUTION = True
+
+#: Deblurring. docs/tuning.md#deblur-schedule (benchmarks/results/schedule_tuning_deblur*.json)
+DEBLUR_SCHEDULE = Schedule(lambda_factor=128.0, steps=16, first_factor=10.0, last_factor=0.25)
+#: Balance of the starting Wiener deconvolution, times sigma^2. docs/tuning.md#deblur-wiener
+DEBLUR_WIENER_FACTOR = 30.0
+
+#: Default noise level of inpainting: about the rounding error of 8-bit images.
+INPAINT_DEFAULT_SIGMA = 1 / 255
+#: Inpainting at half resolution (the coarse start). docs/tuning.md#inpaint-coarse-schedule
+#: (benchmarks/results/schedule_tuning_inpaint*.json)
+INPAINT_COARSE_SCHEDULE = Schedule(lambda_factor=256.0, steps=128, first_std=0.1)
+#: Inpainting at full resolution. docs/tuning.md#inpaint-schedule
+#: (benchmarks/results/inpaint_prior_tuning_first_std*.json)
+INPAINT_SCHEDULE = Schedule(lambda_factor=256.0, steps=128, first_std=0.05)
+#: Both inpainting stages average patches with a Gaussian window of this sd in pixels.
+#: docs/tuning.md#inpaint-fast (benchmarks/results/inpaint_prior_tuning_first_std*.json)
+INPAINT_PATCH_WINDOW = 3.0
+#: The fast path of both inpainting stages. docs/tuning.md#inpaint-fast
+INPAINT_FAST = FastSettings(tail_ratio=10.0)
+
+#: Whole-image HQS (Deep Image Prior's "hqs" mode) by task. docs/tuning.md#dip-iterations
+#: (benchmarks/results/bsd68_dip_w64-modes*.json)
+IMAGE_DENOISE_SCHEDULE = Schedule(steps=4, first_factor=1.0, last_factor=0.25)
+IMAGE_INPAINT_SCHEDULE = Schedule(steps=4, first_std=0.1, last_factor=2.0)
+IMAGE_DEBLUR_SCHEDULE = Schedule(steps=4, first_std=0.1, first_factor=5.0, last_factor=0.5)

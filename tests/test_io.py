@@ -1,16 +1,17 @@
 """Reading and writing images: round trips, alpha, orientation, clear errors, atomic writes."""
 import io
 import os
+import struct
 import zlib
 
+import imagecodecs
 import numpy as np
 import pytest
 import tifffile
 from PIL import Image
 
-from restore import io as image_io
-from restore._png16 import _chunks, _unfilter
-from restore.io import read_image, write_image
+from restore.io import ImageInfo, encoders, read_image, write_atomically, write_image
+from restore.io.orientation import orient
 
 SHAPE = (31, 37)  # odd sizes catch transposed axes
 
@@ -62,7 +63,7 @@ def test_16bit_grey_png_round_trip_is_exact(tmp_path, rng):
 
 @pytest.mark.parametrize("channels, mode", [(2, "LA"), (3, "RGB"), (4, "RGBA")])
 def test_16bit_png_with_channels_keeps_16_bits(tmp_path, rng, channels, mode):
-    """Pillow would reduce these to 8 bits: they go through restore._png16."""
+    """Pillow would reduce these to 8 bits: they go through imagecodecs."""
     pixels = _pixels(rng, channels, np.uint16)
     write_image(tmp_path / "in.png", pixels)
     image, info = read_image(tmp_path / "in.png")
@@ -76,41 +77,75 @@ def test_16bit_png_with_channels_keeps_16_bits(tmp_path, rng, channels, mode):
         assert decoded.size == (SHAPE[1], SHAPE[0])
 
 
-@pytest.mark.parametrize("filter_type", range(5))
-def test_png_unfilter_matches_a_reference_filter(rng, filter_type):
-    """Every PNG row filter (none, sub, up, average, Paeth) is undone exactly."""
-    rows = rng.integers(0, 256, size=(5, 12), dtype=np.uint8)
-    encoded = bytearray()
-    for y in range(rows.shape[0]):
-        encoded.append(filter_type)
-        encoded += bytes(_reference_filter(rows, y, filter_type, bytes_per_pixel=4))
-    decoded = _unfilter(np.frombuffer(bytes(encoded), np.uint8), 5, 12, 4)
-    np.testing.assert_array_equal(decoded, rows)
+def _png_chunk(kind, payload):
+    return (struct.pack(">I", len(payload)) + kind + payload
+            + struct.pack(">I", zlib.crc32(kind + payload)))
 
 
-def _reference_filter(rows, y, filter_type, bytes_per_pixel):
-    """Slow, obvious PNG filter of row ``y`` (PNG specification, section 9.2)."""
-    out = []
-    for x in range(rows.shape[1]):
-        a = int(rows[y, x - bytes_per_pixel]) if x >= bytes_per_pixel else 0
-        b = int(rows[y - 1, x]) if y > 0 else 0
-        c = int(rows[y - 1, x - bytes_per_pixel]) if y > 0 and x >= bytes_per_pixel else 0
-        p = a + b - c
-        paeth = min((abs(p - a), 0, a), (abs(p - b), 1, b), (abs(p - c), 2, c))[2]
-        predictor = [0, a, b, (a + b) // 2, paeth][filter_type]
-        out.append((int(rows[y, x]) - predictor) % 256)
-    return out
+def _interlaced_png16(pixels):
+    """A 16-bit Adam7-interlaced PNG of ``pixels`` (PNG specification, section 8.2), built
+    by hand: neither Pillow nor imagecodecs writes interlaced files."""
+    height, width = pixels.shape[:2]
+    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+    colour_type = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
+    passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4),
+              (1, 0, 2, 2), (0, 1, 1, 2)]
+    scanlines = bytearray()
+    for x0, y0, dx, dy in passes:
+        reduced = pixels[y0::dy, x0::dx].astype(">u2")
+        if reduced.size == 0:
+            continue
+        for row in reduced.reshape(reduced.shape[0], -1):
+            scanlines += b"\x00" + row.tobytes()  # filter type 0 (none)
+    header = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 1)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(bytes(scanlines))) + _png_chunk(b"IEND", b""))
 
 
-def test_png_unfilter_reads_pillows_adaptive_filters(rng):
-    """Pillow's encoder picks filters per row: decoding its output gives the pixels back."""
-    pixels = (np.add.outer(np.arange(31), np.arange(37))[..., None] * [3, 5, 7]
-              + rng.integers(0, 20, (31, 37, 3))).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    raw = zlib.decompress(b"".join(p for kind, p in _chunks(buffer.getvalue()) if kind == b"IDAT"))
-    decoded = _unfilter(np.frombuffer(raw, np.uint8), 31, 37 * 3, 3)
-    np.testing.assert_array_equal(decoded.reshape(pixels.shape), pixels)
+@pytest.mark.parametrize("channels", [None, 2, 3, 4])
+def test_interlaced_16bit_png_is_read_exactly(tmp_path, rng, channels):
+    pixels = _pixels(rng, channels, np.uint16)
+    (tmp_path / "in.png").write_bytes(_interlaced_png16(pixels))
+    assert (tmp_path / "in.png").read_bytes()[28] == 1  # the interlace method byte is set
+    image, info = read_image(tmp_path / "in.png")
+    assert info.bit_depth == 16 and info.format == "PNG"
+    colour = pixels[..., :-1] if channels in (2, 4) else pixels
+    np.testing.assert_array_equal(_as_integers(image, np.uint16), np.squeeze(colour))
+    if channels in (2, 4):
+        np.testing.assert_array_equal(info.alpha, pixels[..., -1])
+
+
+@pytest.mark.parametrize("row_filter", ["NONE", "SUB", "UP", "AVG", "PAETH"])
+def test_16bit_png_with_every_row_filter_is_read_exactly(tmp_path, rng, row_filter):
+    """PNG row filters (none, sub, up, average, Paeth) are undone exactly."""
+    pixels = _pixels(rng, 3, np.uint16)
+    data = imagecodecs.png_encode(pixels, filter=getattr(imagecodecs.PNG.FILTER, row_filter))
+    (tmp_path / "in.png").write_bytes(data)
+    image, _ = read_image(tmp_path / "in.png")
+    np.testing.assert_array_equal(_as_integers(image, np.uint16), pixels)
+
+
+@pytest.mark.parametrize("channels", [None, 3])
+def test_16bit_png_exif_orientation_is_applied(tmp_path, rng, channels):
+    pixels = _pixels(rng, channels, np.uint16)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = imagecodecs.png_encode(pixels)
+    end = data.index(b"IEND") - 4  # the eXIf chunk goes just before IEND (after the pixels)
+    (tmp_path / "in.png").write_bytes(data[:end] + _png_chunk(b"eXIf", exif.tobytes())
+                                      + data[end:])
+    image, _ = read_image(tmp_path / "in.png")
+    np.testing.assert_array_equal(_as_integers(image, np.uint16), np.rot90(pixels, -1))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16], ids=["png8", "png16"])
+def test_decompression_bomb_limit(tmp_path, rng, monkeypatch, dtype):
+    """Pillow's limit (twice ``MAX_IMAGE_PIXELS``) applies to every PNG, 8 or 16-bit."""
+    from PIL import Image as PillowImage
+
+    write_image(tmp_path / "in.png", _pixels(rng, 3, dtype))
+    monkeypatch.setattr(PillowImage, "MAX_IMAGE_PIXELS", 100)
+    _one_line_error(tmp_path / "in.png", "decompression bomb")
 
 
 def test_rgba_alpha_passes_through_untouched(tmp_path, rng):
@@ -227,7 +262,7 @@ def test_numpy_orientation_agrees_with_pillow(rng, orientation):
     Image.fromarray(pixels).save(buffer, format="PNG", exif=exif)
     with Image.open(buffer) as opened:
         expected = np.asarray(ImageOps.exif_transpose(opened))
-    np.testing.assert_array_equal(image_io._orient(pixels, orientation), expected)
+    np.testing.assert_array_equal(orient(pixels, orientation), expected)
 
 
 # ----------------------------------------------------------------------------- writing rules
@@ -272,7 +307,7 @@ def test_nan_is_refused_before_writing(tmp_path):
 
 
 def test_alpha_of_another_size_is_refused(tmp_path, rng):
-    info = image_io.ImageInfo(path="x.png", mode="LA", bit_depth=8, alpha=_pixels(rng))
+    info = ImageInfo(path="x.png", mode="LA", bit_depth=8, alpha=_pixels(rng))
     with pytest.raises(ValueError, match="alpha"):
         write_image(tmp_path / "out.png", np.zeros((5, 5)), info)
 
@@ -286,12 +321,54 @@ def test_failed_write_leaves_nothing_and_keeps_the_old_file(tmp_path, rng, monke
         file.write(b"half an image")
         raise OSError(28, "No space left on device")
 
-    name = {".png": "_encode_png", ".tif": "_encode_tiff", ".npy": "_encode_npy"}[suffix]
-    monkeypatch.setattr(image_io, name, broken_encoder)
+    name = {".png": "encode_png", ".tif": "encode_tiff", ".npy": "encode_npy"}[suffix]
+    monkeypatch.setattr(encoders, name, broken_encoder)
     with pytest.raises(OSError, match="No space left"):
         write_image(target, _pixels(rng))
     assert _listing(tmp_path) == [target.name]
     assert target.read_bytes() == b"previous content"
+
+
+# ----------------------------------------------------------------------------- the atomic writer
+@pytest.mark.parametrize("content, expected", [
+    (b"\x00bytes\xff", b"\x00bytes\xff"),
+    ("text, caf\u00e9", "text, caf\u00e9".encode("utf-8")),
+    (lambda file: file.write(b"from a callback"), b"from a callback"),
+], ids=["bytes", "str", "callback"])
+def test_write_atomically_writes_bytes_text_or_a_callback(tmp_path, content, expected):
+    assert write_atomically(tmp_path / "out.bin", content) == tmp_path / "out.bin"
+    assert (tmp_path / "out.bin").read_bytes() == expected
+    assert _listing(tmp_path) == ["out.bin"]
+
+
+def test_write_atomically_takes_a_save_by_file_function(tmp_path):
+    """What the training command does: ``write_atomically(path, prior.save)`` with numpy.savez."""
+    write_atomically(tmp_path / "prior.npz", lambda file: np.savez(file, weights=np.arange(3)))
+    with np.load(tmp_path / "prior.npz") as data:
+        np.testing.assert_array_equal(data["weights"], np.arange(3))
+    assert _listing(tmp_path) == ["prior.npz"]
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_write_atomically_failure_leaves_the_old_file(tmp_path, error):
+    target = tmp_path / "out.json"
+    target.write_text("old")
+
+    def fail(file):
+        file.write(b"half")
+        raise error
+
+    with pytest.raises(type(error)) as caught:
+        write_atomically(target, fail)
+    if isinstance(error, OSError):
+        assert str(caught.value) == f"cannot write '{target}': No space left on device"
+    assert _listing(tmp_path) == ["out.json"] and target.read_text() == "old"
+
+
+def test_write_atomically_into_a_missing_folder(tmp_path):
+    with pytest.raises(OSError, match="does not exist; create it first"):
+        write_atomically(tmp_path / "nowhere" / "out.json", "{}")
+    assert _listing(tmp_path) == []
 
 
 # ----------------------------------------------------------------------------- reading errors

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 import restore
-from restore import cli
+from restore import api, cli
 
 SHAPE = (24, 26)
 
@@ -30,7 +30,7 @@ def calls(monkeypatch):
         return uniform_filter(image, size=(3, 3, 1) if image.ndim == 3 else 3)
 
     for name in ("denoise", "deblur", "inpaint"):
-        monkeypatch.setattr(restore, name, fake)
+        monkeypatch.setattr(api, name, fake)
     return recorded
 
 
@@ -144,7 +144,7 @@ def test_bad_input_is_one_line_error_and_leaves_nothing(folder, capsys, calls, m
 
 
 def test_failed_write_leaves_no_file_and_keeps_an_old_output(folder, capsys, calls, monkeypatch):
-    from restore import io as image_io
+    from restore.io import encoders
 
     (folder / "out.png").write_bytes(b"the previous result")
 
@@ -152,7 +152,7 @@ def test_failed_write_leaves_no_file_and_keeps_an_old_output(folder, capsys, cal
         file.write(b"half an image")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(image_io, "_encode_png", full_disk)
+    monkeypatch.setattr(encoders, "encode_png", full_disk)
     before = _snapshot(folder)
     code = cli.main([str(folder / "good.png"), "-o", str(folder / "out.png"), "--sigma", "25"])
     _, err = capsys.readouterr()

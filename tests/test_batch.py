@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import restore
-from restore import _progress, cli
+from restore import api, cli
+from restore.core import progress
 from restore.io import read_image
 
 SHAPE = (20, 22)
@@ -20,7 +20,7 @@ def calls(monkeypatch):
         recorded.append(dict(options, sigma=sigma, shape=image.shape))
         return uniform_filter(image, size=(3, 3, 1) if image.ndim == 3 else 3)
 
-    monkeypatch.setattr(restore, "denoise", fake_denoise)
+    monkeypatch.setattr(api, "denoise", fake_denoise)
     return recorded
 
 
@@ -28,14 +28,14 @@ def calls(monkeypatch):
 def bars(monkeypatch):
     """Record every progress bar the command opens: (total, label)."""
     opened = []
-    real = _progress.Progress
+    real = progress.Progress
 
     class Recording(real):
         def __init__(self, total, label, *args, **kwargs):
             opened.append((total, label))
             super().__init__(total, label, *args, **kwargs)
 
-    monkeypatch.setattr(_progress, "Progress", Recording)
+    monkeypatch.setattr(progress, "Progress", Recording)
     return opened
 
 

@@ -1,6 +1,6 @@
 """The `restore` command, run in-process: wiring to the library, exit codes, one-line errors.
 
-Most tests replace ``restore.denoise`` by a fast stand-in that records its
+Most tests replace ``restore.api.denoise`` by a fast stand-in that records its
 arguments: the command is thin, so what matters is what it passes and how it
 reports. One test runs the real denoiser with the shipped prior.
 """
@@ -13,7 +13,7 @@ from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio
 
 import restore
-from restore import cli
+from restore import api, cli
 from restore.io import read_image, write_image
 
 SHAPE = (31, 37)
@@ -49,7 +49,7 @@ def clean_file(tmp_path, clean):
 
 @pytest.fixture
 def calls(monkeypatch):
-    """Replace ``restore.denoise`` by a local mean that records its keyword arguments."""
+    """Replace ``restore.api.denoise`` by a local mean that records its keyword arguments."""
     from scipy.ndimage import uniform_filter
 
     recorded = []
@@ -59,7 +59,7 @@ def calls(monkeypatch):
         size = (3, 3, 1) if image.ndim == 3 else 3
         return uniform_filter(image, size=size, mode="reflect")
 
-    monkeypatch.setattr(restore, "denoise", fake_denoise)
+    monkeypatch.setattr(api, "denoise", fake_denoise)
     return recorded
 
 
@@ -219,13 +219,13 @@ def test_unwritable_output_folder(tmp_path, capsys, noisy_file, calls, folder):
 
 
 def test_failed_write_leaves_nothing(tmp_path, capsys, noisy_file, calls, monkeypatch):
-    from restore import io as image_io
+    from restore.io import encoders
 
     def broken_encoder(file, pixels):
         file.write(b"partial")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(image_io, "_encode_png", broken_encoder)
+    monkeypatch.setattr(encoders, "encode_png", broken_encoder)
     status, _, err = _run(capsys, noisy_file, "-o", tmp_path / "out.png", "--sigma", 25)
     assert status == 1
     _assert_one_error_line(err, "No space left")
@@ -253,7 +253,7 @@ def test_library_error_is_one_line_and_traceback_only_when_verbose(tmp_path, cap
     def failing_denoise(image, **options):
         raise ValueError("sigma is off\nway off")
 
-    monkeypatch.setattr(restore, "denoise", failing_denoise)
+    monkeypatch.setattr(api, "denoise", failing_denoise)
     argv = [noisy_file, "-o", tmp_path / "out.png", "--sigma", 25]
     status, _, err = _run(capsys, *argv)
     assert status == 1
@@ -315,7 +315,7 @@ def test_train_on_a_missing_folder_is_a_runtime_error(tmp_path, capsys):
 # ----------------------------------------------------------------------------- deblur and inpaint
 @pytest.fixture
 def task_calls(monkeypatch):
-    """Replace ``restore.deblur`` and ``restore.inpaint`` by stand-ins that record their inputs."""
+    """Replace ``restore.api.deblur`` and ``restore.api.inpaint`` by stand-ins that record their inputs."""
     recorded = []
 
     def fake_deblur(image, kernel, sigma, **options):
@@ -326,8 +326,8 @@ def task_calls(monkeypatch):
         recorded.append(dict(options, task="inpaint", known=known, sigma=sigma))
         return np.where(known[..., None] if image.ndim == 3 else known, image, 0.5)
 
-    monkeypatch.setattr(restore, "deblur", fake_deblur)
-    monkeypatch.setattr(restore, "inpaint", fake_inpaint)
+    monkeypatch.setattr(api, "deblur", fake_deblur)
+    monkeypatch.setattr(api, "inpaint", fake_inpaint)
     return recorded
 
 

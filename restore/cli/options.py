@@ -1,0 +1,58 @@
+"""Shared argparse pieces: a parser whose mistakes are usage errors, argument types, verbosity."""
+from __future__ import annotations
+
+import argparse
+
+
+class UsageError(Exception):
+    """A mistake in the command line: reported as ``Error: ...`` with exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises :class:`UsageError` instead of printing and exiting."""
+
+    def __init__(self, **kwargs):
+        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+    def error(self, message):
+        raise UsageError(message)
+
+
+def sigma_255(text):
+    """A noise level on the 0-255 scale, in (0, 255]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number on the 0-255 scale, got {text!r}") \
+            from None
+    if not 0 < value <= 255:
+        raise argparse.ArgumentTypeError(f"must be in (0, 255] on the 0-255 scale (25 means "
+                                         f"25/255), got {text}")
+    return value
+
+
+def positive_int(text):
+    return _integer_at_least(text, 1)
+
+
+def non_negative_int(text):
+    return _integer_at_least(text, 0)
+
+
+def _integer_at_least(text, lowest):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < lowest:
+        raise argparse.ArgumentTypeError(f"must be at least {lowest}, got {value}")
+    return value
+
+
+def add_verbosity(parser):
+    """``--verbose`` (details, tracebacks) or ``--quiet`` (results and errors only)."""
+    talk = parser.add_mutually_exclusive_group()
+    talk.add_argument("--verbose", action="store_true",
+                      help="log details; show a traceback on errors")
+    talk.add_argument("--quiet", action="store_true",
+                      help="print only results and errors (no progress)")

@@ -1,0 +1,145 @@
+"""``restore INPUT... -o OUTPUT``: restore one image file, or a batch (several files, folders)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from restore import __version__
+from restore.cli.options import Parser, add_verbosity, non_negative_int, positive_int, sigma_255
+from restore.io import SUPPORTED_WRITE_EXTENSIONS
+
+DESCRIPTION = """\
+Restore an image with EPLL (expected patch log likelihood, Zoran & Weiss
+2011) and a learned patch prior: remove Gaussian noise (--task denoise, the
+default), a known blur (--task deblur --kernel ...) or fill in missing pixels
+(--task inpaint).
+
+Reads PNG, TIFF, JPEG or .npy; writes PNG, TIFF or .npy (chosen by the
+extension of -o) with the input's bit depth and alpha channel. Colour images
+are restored in an opponent colour space. The input file is never overwritten.
+
+To train a prior instead, see `restore train gmm --help`."""
+
+EPILOG = """\
+examples:
+  # denoise, estimating the noise level from the image
+  restore noisy.png -o clean.png
+
+  # the noise level is known: sigma 25 on the 0-255 scale (25/255)
+  restore noisy.png -o clean.png --sigma 25
+
+  # measure the improvement against the clean image
+  restore data/examples/cameraman_noisy25.png -o clean.png --sigma 25 \\
+          --reference data/examples/cameraman.png
+
+  # deblur: a kernel file (.npy or image, normalised to sum 1), a Gaussian of
+  # standard deviation 1.6 pixels, or a 15-pixel motion at 45 degrees
+  restore blurred.png --task deblur --kernel k.png --sigma 2.55 -o sharp.png
+  restore blurred.png --task deblur --kernel gaussian:1.6 --sigma 2.55 -o sharp.png
+  restore blurred.png --task deblur --kernel motion:15,45 --sigma 2.55 -o sharp.png
+
+  # inpaint: in mask.png, white pixels are KNOWN and black pixels are MISSING
+  # (--invert-mask for masks that mark the missing pixels white)
+  restore damaged.png --task inpaint --mask mask.png -o whole.png
+  # or: the missing pixels of damaged.png are transparent (alpha 0)
+  restore damaged.png --task inpaint -o whole.png
+
+exit status: 0 success, 1 runtime error (unreadable file, ...), 2 usage error
+(bad arguments, including an unusable --kernel or --mask)"""
+
+TASKS = ("denoise", "deblur", "inpaint")
+
+
+def build_parser():
+    from priors.registry import available_priors
+
+    parser = Parser(prog="restore", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument("input", metavar="INPUT", nargs="+",
+                        help="the degraded image (PNG, TIFF, JPEG or .npy); several images or "
+                             "a folder of images make a batch, written to the folder -o")
+    parser.add_argument("-o", "--output", metavar="OUTPUT", required=True,
+                        help="where to write the result: "
+                             + ", ".join(SUPPORTED_WRITE_EXTENSIONS)
+                             + " (an existing file is replaced; the input never is); for a "
+                               "batch, a folder (created if missing) that gets one file per "
+                               "input, same name (JPEG and other formats become .png)")
+    parser.add_argument("--bit-depth", choices=("8", "16", "float"), metavar="{8,16,float}",
+                        help="bits per sample of the output (default: the input's; PNG has no "
+                             "float and gets 16)")
+    parser.add_argument("--tile", type=positive_int, metavar="N",
+                        help="restore in overlapping tiles of N x N pixels to bound memory "
+                             "(default: tiles of 1024 only for images over 4 megapixels)")
+    parser.add_argument("--task", choices=TASKS, default="denoise",
+                        help="what to undo (default: %(default)s)")
+    parser.add_argument("--prior", choices=available_priors(),
+                        help="the prior (default: gmm for denoise and inpaint, the faster "
+                             "gmm-untied for deblur; see the README)")
+    parser.add_argument("--sigma", type=sigma_255, metavar="S",
+                        help="noise standard deviation on the 0-255 scale, as in the papers: "
+                             "25 means 25/255 of the intensity range (default: estimated "
+                             "from the image and printed; for inpaint: 1, i.e. 1/255)")
+    parser.add_argument("--kernel", metavar="KERNEL",
+                        help="deblur: the blur kernel: a file (.npy, or an image whose grey "
+                             "levels are the weights; normalised to sum 1), gaussian:STD "
+                             "(standard deviation in pixels) or motion:LENGTH,ANGLE (pixels, "
+                             "degrees counter-clockwise from horizontal)")
+    parser.add_argument("--boundary", choices=("reflect", "circular"), default="reflect",
+                        help="deblur: how the blur treats the borders: reflect (photographs, "
+                             "default) or circular (the image wraps around, as in synthetic "
+                             "FFT blurs)")
+    parser.add_argument("--mask", metavar="MASK",
+                        help="inpaint: an image of the input's size; white (grey level >= "
+                             "50%%) = known pixel, black = missing pixel to fill in. Without "
+                             "--mask the input's transparent pixels (alpha 0) are the missing "
+                             "ones")
+    parser.add_argument("--invert-mask", action="store_true",
+                        help="inpaint: the mask's white pixels are the missing ones (the "
+                             "OpenCV and scikit-image convention)")
+    parser.add_argument("--reference", metavar="CLEAN",
+                        help="clean image of the same size: print PSNR and SSIM of the input "
+                             "and of the output against it")
+    speed = parser.add_mutually_exclusive_group()
+    speed.add_argument("--exact", dest="exact", action="store_true", default=False,
+                       help="reference EPLL: every patch, every component (slower)")
+    speed.add_argument("--fast", dest="exact", action="store_false",
+                       help="fast EPLL: random patch grids, flat-tail spectra (default)")
+    parser.add_argument("--seed", type=non_negative_int, metavar="N", default=0,
+                        help="seed for the random patch grids of the fast path (default: 0)")
+    parser.add_argument("--iterations", type=positive_int, metavar="N",
+                        help="--prior dip: most Adam steps (default: by task, stopping early "
+                             "once the fit reaches the noise level)")
+    parser.add_argument("--restarts", type=positive_int, metavar="N",
+                        help="--prior dip: average N fits from independent starts (less "
+                             "noisy, N times the time; default: 1)")
+    parser.add_argument("--device", choices=("cpu", "cuda"),
+                        help="--prior dip: where the network runs (default: cuda when "
+                             "available, else cpu)")
+    add_verbosity(parser)
+    parser.add_argument("--version", action="version", version=f"restore {__version__}")
+    return parser
+
+
+def run(args):
+    """Restore the input into ``-o``; several inputs or a folder go to :mod:`~restore.cli.batch`."""
+    inputs = [Path(path) for path in args.input]
+    if len(inputs) > 1 or inputs[0].is_dir():
+        from restore.cli import batch
+
+        return batch.run(args, inputs)
+    from restore.cli.kernel_spec import parse_kernel
+    from restore.cli.messages import inform
+    from restore.cli.paths import check_output_folder, check_output_name, refuse_overwriting
+    from restore.cli.restore_file import check_task_options, restore_file
+
+    input_path, output_path = inputs[0], Path(args.output)
+    check_output_name(output_path, SUPPORTED_WRITE_EXTENSIONS)
+    check_task_options(args)
+    refuse_overwriting(output_path, input=input_path, reference=args.reference, mask=args.mask)
+    check_output_folder(output_path)
+    kernel = parse_kernel(args.kernel) if args.task == "deblur" else None
+    done, report = restore_file(args, input_path, output_path, kernel,
+                                progress=sys.stderr.isatty() and not args.quiet)
+    inform(args, done)
+    for line in report:
+        print(line, flush=True)
+    return 0

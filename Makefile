@@ -19,7 +19,9 @@ demo: $(STAMP)
 		--reference data/examples/cameraman.png -o demo-output/cameraman_restored.png
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+	tests/install_check.sh $(PYTHON)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bsds --data ../shared/data/bsd68 --sigmas 15 25 50

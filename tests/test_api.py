@@ -124,7 +124,7 @@ def test_deblur_bad_boundary_and_sigma(clean):
 
 # ----------------------------------------------------------------------------- inpaint
 def test_inpaint_beats_a_smooth_fill(clean):
-    from restore.initial import fill_missing
+    from restore.recipes.starts import fill_missing
 
     known = np.random.default_rng(1).random(clean.shape) > 0.5
     damaged = np.where(known, clean, 0.0)

@@ -1,7 +1,7 @@
 """Opponent colour planes and half-resolution chrominance (restore/colour.py)."""
 import numpy as np
 
-from restore.colour import (PLANE_SCALES, opponent_to_rgb, planes_to_rgb,
+from restore.recipes.colour import (PLANE_SCALES, opponent_to_rgb, planes_to_rgb,
                             restore_at_half_resolution, rgb_to_opponent, rgb_to_planes)
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from restore.initial import fill_missing, wiener_deconvolution
+from restore.recipes.starts import fill_missing, wiener_deconvolution
 from restore.operators.kernels import check_kernel, gaussian_kernel, motion_kernel
 from restore.operators import Blur
 

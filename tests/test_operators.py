@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from restore._patches import patch_counts
+from restore.solvers.patches import patch_counts
 from restore.operators import Blur, Composite, Identity, Mask
 
 SHAPE = (37, 31)  # odd sizes catch off-by-one errors

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from restore._patches import (accumulate_patches, extract_patches, full_grid, patch_counts,
+from restore.solvers.patches import (accumulate_patches, extract_patches, full_grid, patch_counts,
                               separable_window, window_sums)
 
 

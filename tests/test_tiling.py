@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 
 from restore import api, deblur, denoise, inpaint
-from restore.tiling import plan_tiles
+from restore.recipes import DENOISE, Recipe
+from priors.registry import get_prior
+from restore.recipes.tiling import plan_tiles
 
 
 @pytest.fixture(scope="module")
@@ -43,28 +45,28 @@ def test_seams_would_show_without_the_margin(images, monkeypatch):
     """The comparison above can fail: with no margin the tile edges differ."""
     _, noisy = images
     whole = denoise(noisy, 0.1, rng=7)
-    monkeypatch.setattr(api, "_tile_margin", lambda *args: 0)
+    monkeypatch.setattr(Recipe, "tile_margin", lambda *args: 0)
     tiled = denoise(noisy, 0.1, rng=7, tile_size=32)
     assert np.abs(tiled - whole)[8:-8, 8:-8].max() > 1e-2
 
 
 def test_colour_tiles_and_memory_per_tile(images, monkeypatch):
     """A colour image in tiles: EPLL only ever sees tile-sized windows."""
-    from restore import epll
+    from restore.recipes import base
 
     _, noisy = images
     colour = np.stack([noisy, noisy[::-1], noisy[:, ::-1]], axis=-1)
     seen = []
-    real = epll.epll_restore
+    real = base.epll
 
     def spy(observed, *args, **kwargs):
         seen.append(observed.shape)
         return real(observed, *args, **kwargs)
 
     whole = denoise(colour, 0.1, channel_axis=-1, rng=3)
-    monkeypatch.setattr(epll, "epll_restore", spy)
+    monkeypatch.setattr(base, "epll", spy)
     tiled = denoise(colour, 0.1, channel_axis=-1, rng=3, tile_size=48)
-    margin = api._tile_margin(epll.DENOISE_SCHEDULE, 0.1, 8)
+    margin = DENOISE.tile_margin(None, 0.1, get_prior("gmm"))
     assert len(seen) == 3 * len(plan_tiles(100, 112, 48, margin)) and len(seen) > 3
     assert max(max(shape) for shape in seen) <= 48 + 2 * margin
     np.testing.assert_allclose(tiled[8:-8, 8:-8], whole[8:-8, 8:-8], atol=1e-5)
@@ -73,7 +75,7 @@ def test_colour_tiles_and_memory_per_tile(images, monkeypatch):
 def test_inpaint_and_deblur_tiles_get_their_window(images, monkeypatch):
     """Each tile is restored with its own part of the mask; deblur tiles use the reflect
     boundary and a margin widened by the kernel (EPLL itself stubbed out: wiring only)."""
-    from restore import epll
+    from restore.recipes import base, inpaint as inpaint_recipe
     from restore.operators.kernels import gaussian_kernel
     from restore.operators import Blur, Mask
 
@@ -84,8 +86,9 @@ def test_inpaint_and_deblur_tiles_get_their_window(images, monkeypatch):
         seen.append((observed.copy(), operator))
         return observed
 
-    monkeypatch.setattr(epll, "epll_restore", stub)
-    monkeypatch.setattr(api, "_tile_margin", lambda *args: 10)
+    monkeypatch.setattr(base, "epll", stub)
+    monkeypatch.setattr(inpaint_recipe, "epll", stub)
+    monkeypatch.setattr(Recipe, "tile_margin", lambda *args: 10)
     known = np.random.default_rng(1).random(clean.shape) > 0.3
     inpaint(clean, known, tile_size=40)
     tiles = plan_tiles(100, 112, 40, 10)

@@ -1,7 +1,7 @@
 """Starting points: the coarse-to-fine start of inpainting."""
 import numpy as np
 
-from restore.initial import coarse_to_fine_start, half_resolution
+from restore.recipes.starts import coarse_to_fine_start, half_resolution
 
 
 def test_half_resolution_averages_the_known_pixels_of_each_block():

@@ -1,0 +1,86 @@
+"""Task recipes: the library runs them, a changed recipe changes what runs, and each
+recipe's pieces (operator, start, window data, default prior) are what the task needs."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from priors.registry import available_priors
+from restore.operators import Blur, Identity, Mask
+from restore.operators.kernels import gaussian_kernel
+from restore.recipes import DEBLUR, DENOISE, INPAINT, RECIPES, BlurData, base
+from restore.solvers import Schedule
+
+
+@pytest.fixture
+def spy_epll(monkeypatch):
+    """Record (operator, schedule, patch_window, fast) of every EPLL run; return the input."""
+    calls = []
+
+    def spy(observed, operator, sigma, prior, schedule, **options):
+        calls.append((operator, schedule, options["patch_window"], options["fast"]))
+        return np.asarray(observed, np.float32)
+
+    monkeypatch.setattr(base, "epll", spy)
+    return calls
+
+
+def test_every_recipe_names_its_task_and_a_registered_prior():
+    assert sorted(RECIPES) == ["deblur", "denoise", "inpaint"]
+    for name, recipe in RECIPES.items():
+        assert recipe.name == name
+        assert recipe.default_prior in available_priors()
+
+
+def test_the_library_runs_the_shipped_recipe(spy_epll):
+    import restore
+
+    noisy = np.random.default_rng(0).random((24, 24))
+    restore.denoise(noisy, 0.1, prior="gmm-untied")
+    operator, schedule, window, fast = spy_epll[-1]
+    assert isinstance(operator, Identity)
+    assert schedule is DENOISE.schedule and window == DENOISE.patch_window
+    restore.deblur(noisy, gaussian_kernel(1.0), 0.01, boundary="circular")
+    operator, schedule, _, _ = spy_epll[-1]
+    assert isinstance(operator, Blur) and operator.boundary == "circular"
+    assert schedule is DEBLUR.schedule
+
+
+def test_a_replaced_setting_is_what_runs(spy_epll):
+    from priors.registry import get_prior
+
+    mine = dataclasses.replace(DENOISE, schedule=Schedule(8.0, beta_factors=(1, 2)),
+                               patch_window=2.0)
+    noisy = np.random.default_rng(1).random((24, 24))
+    mine.restore(noisy, 0.1, get_prior("gmm-untied"))
+    _, schedule, window, _ = spy_epll[-1]
+    assert schedule.beta_factors == (1, 2) and window == 2.0
+    assert DENOISE.schedule.beta_factors != (1, 2)  # the shipped recipe is untouched
+
+
+def test_deblur_starts_from_a_wiener_deconvolution_and_tiles_reflect():
+    kernel = gaussian_kernel(1.0)
+    data = BlurData(kernel, "circular")
+    clean = np.random.default_rng(2).random((32, 32))
+    blurred = Blur(kernel, "circular").apply(clean)
+    start = DEBLUR.start(blurred, data, 0.01, None, rng=None, exact=False)
+    assert np.abs(start - clean).mean() < np.abs(blurred - clean).mean()
+    assert DEBLUR.window(data, slice(0, 8), slice(0, 8)).boundary == "reflect"
+    plain = base.Recipe.tile_margin(DEBLUR, data, 0.01, _Patches())
+    assert DEBLUR.tile_margin(data, 0.01, _Patches()) == plain + 2 * kernel.shape[0]
+
+
+def test_inpaint_keeps_known_pixels_in_its_start_and_crops_the_mask_per_tile():
+    rng = np.random.default_rng(3)
+    image = rng.random((20, 20))
+    known = rng.random(image.shape) > 0.5
+    start = INPAINT.start(np.where(known, image, 0.0), known, 0.01, object(), rng=0, exact=False)
+    np.testing.assert_allclose(start[known], image[known])  # a whole-image prior: smooth fill
+    assert np.isfinite(start).all()
+    assert isinstance(INPAINT.operator(known), Mask)
+    np.testing.assert_array_equal(INPAINT.window(known, slice(2, 9), slice(3, 5)),
+                                  known[2:9, 3:5])
+
+
+class _Patches:
+    patch_size = 8

@@ -62,7 +62,7 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
         Noise standard deviation on the [0, 1] scale (25/255 for the papers'
         "sigma 25"). ``None`` estimates it (see :func:`estimate_sigma`) and
         logs the estimate on the ``restore`` logger.
-    prior : str or PatchPrior
+    prior : str or prior object
         A registered prior name (``"gmm"``: the mixture tied over rotations and
         flips; ``"gmm-untied"``: 8 times fewer components, faster; ``"vae"``;
         ``"dip"``: Deep Image Prior on the whole image) or a prior object.
@@ -134,7 +134,7 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
     sigma : float
         Noise standard deviation on the [0, 1] scale (2.55/255 = 0.01 for
         "1% noise").
-    prior : str or PatchPrior
+    prior : str or prior object
         A registered prior name (default ``"gmm-untied"``: at this task's small
         noise the tied ``"gmm"`` costs 5-10 times as much for about 0.1 dB;
         ``"vae"``; ``"dip"``: Deep Image Prior on the whole image) or a prior
@@ -162,8 +162,7 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
     Returns
     -------
     ndarray
-        The restored image, same shape, clipped to [0, 1]; float32 input
-        stays float32, anything else comes back as float64.
+        As :func:`denoise`.
 
     Raises
     ------
@@ -237,7 +236,7 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
     sigma : float, optional
         Noise standard deviation of the known pixels on the [0, 1] scale;
         default :data:`INPAINT_DEFAULT_SIGMA` (1/255, clean 8-bit images).
-    prior : str or PatchPrior
+    prior : str or prior object
         As in :func:`deblur`, but the default is the tied ``"gmm"``: here it
         gains about 0.2 dB over ``"gmm-untied"`` (see
         :data:`restore.recipes.settings.INPAINT_SCHEDULE`).
@@ -247,8 +246,7 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
     Returns
     -------
     ndarray
-        The restored image, same shape, clipped to [0, 1]; float32 input
-        stays float32, anything else comes back as float64.
+        As :func:`denoise`.
 
     Raises
     ------

@@ -127,3 +127,36 @@ def test_output_keeps_the_bit_depth_unless_asked(tmp_path, capsys, calls, inputs
         status, _, err = _run(capsys, inputs / "c.png", "-o", tmp_path / "out.tif", "--sigma",
                               25, *extra)
         assert status == 0 and read_image(tmp_path / "out.tif")[1].bit_depth == "float"
+
+
+# ----------------------------------------------------------------------------- progress bars
+class _Terminal:
+    """A text stream that says it is a terminal."""
+
+    def __init__(self):
+        import io
+
+        self.buffer = io.StringIO()
+        self.write, self.flush = self.buffer.write, self.buffer.flush
+
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal():
+    terminal = _Terminal()
+    with progress.Progress(3, "restore", stream=terminal) as bar:
+        for _ in range(3):
+            bar.update()
+    shown = terminal.buffer.getvalue()
+    assert "restore" in shown and "3/3" in shown
+
+
+@pytest.mark.parametrize("enabled, terminal", [(True, False), (False, True)])
+def test_progress_bar_is_silent_off_a_terminal_or_when_disabled(enabled, terminal):
+    import io
+
+    stream = _Terminal() if terminal else io.StringIO()
+    with progress.Progress(3, "restore", enabled=enabled, stream=stream) as bar:
+        bar.update(3)
+    assert (stream.buffer if terminal else stream).getvalue() == ""

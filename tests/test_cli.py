@@ -451,3 +451,70 @@ def test_real_deblur_and_inpaint_improve_a_crop(tmp_path, capsys):
         assert status == 0, err
         psnr = [float(value) for value in re.findall(r"PSNR (\d+\.\d+) dB", out)]
         assert psnr[1] > psnr[0] + 2, out
+
+
+# ----------------------------------------------------------------------------- layout
+def test_both_entry_points_are_the_same_function():
+    from restore.cli.main import main as entry_point
+
+    assert cli.main is entry_point
+
+
+def test_help_imports_neither_torch_nor_numba_nor_the_solvers():
+    """`restore --help` (and `python -m restore.cli`) stays fast: no torch, numba, scipy, api."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys\nfrom restore.cli.main import main\nstatus = main(['--help'])\n"
+            "heavy = [m for m in ('torch', 'numba', 'scipy', 'restore.api') if m in sys.modules]\n"
+            "print('HEAVY', heavy, status)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=root, env={"PYTHONPATH": str(root), "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "HEAVY [] 0"
+    done = subprocess.run([sys.executable, "-m", "restore.cli", "--version"], capture_output=True,
+                          text=True, cwd=root, env={"PYTHONPATH": str(root), "PATH": ""})
+    assert done.returncode == 0 and done.stdout.strip() == f"restore {restore.__version__}"
+
+
+#: What the command may import from the project: the public library and a few named pieces.
+ALLOWED_IMPORTS = ("restore.api", "restore.io", "restore.core", "restore.operators.kernels",
+                   "priors.registry", "priors.symmetry", "priors.training", "priors.dip",
+                   "restore.cli")
+
+
+def test_the_command_imports_only_the_public_library():
+    import ast
+
+    folder = Path(cli.__file__).parent
+    for source in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                names = ([f"{node.module}.{a.name}" for a in node.names]
+                         if node.module in ("restore", "priors") else [node.module])
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[0] in ("restore", "priors") and name != "restore.__version__":
+                    assert name.startswith(ALLOWED_IMPORTS), f"{source.name} imports {name}"
+
+
+def test_train_save_is_atomic(tmp_path, capsys, monkeypatch):
+    """A save that fails half-way leaves no file (the io package's atomic writer)."""
+    import priors.training
+
+    class BrokenPrior:
+        def save(self, file):
+            file.write(b"half a prior")
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(priors.training, "train_gmm_prior", lambda *a, **k: BrokenPrior())
+    (tmp_path / "prior.npz").write_bytes(b"the previous prior")
+    status, _, err = _run(capsys, "train", "gmm", "--data", tmp_path, "-o", tmp_path / "prior.npz")
+    assert status == 1
+    _assert_one_error_line(err, "cannot write", "prior.npz", "No space left")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["prior.npz"]
+    assert (tmp_path / "prior.npz").read_bytes() == b"the previous prior"

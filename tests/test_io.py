@@ -306,6 +306,17 @@ def test_nan_is_refused_before_writing(tmp_path):
     assert _listing(tmp_path) == []
 
 
+@pytest.mark.parametrize("array, match", [
+    (np.zeros((3, 4, 5, 6)), r"shape \(3, 4, 5, 6\) is not an image"),
+    (np.zeros((0, 4)), "no pixels"),
+])
+def test_arrays_that_are_not_images_are_refused(tmp_path, array, match):
+    with pytest.raises(ValueError, match=match) as caught:
+        write_image(tmp_path / "out.png", array)
+    assert str(caught.value).startswith(f"cannot write '{tmp_path / 'out.png'}': ")
+    assert _listing(tmp_path) == []
+
+
 def test_alpha_of_another_size_is_refused(tmp_path, rng):
     info = ImageInfo(path="x.png", mode="LA", bit_depth=8, alpha=_pixels(rng))
     with pytest.raises(ValueError, match="alpha"):

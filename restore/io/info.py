@@ -39,3 +39,17 @@ class ImageInfo:
     def is_colour(self):
         """``True`` for RGB(A) images, ``False`` for grey ones."""
         return self.mode.startswith("RGB")
+
+
+def check_image_shape(pixels):
+    """``pixels`` as (H, W) or (H, W, C) with C in 1..4 (a single channel axis dropped), with
+    at least one pixel; a one-line ValueError otherwise."""
+    if pixels.ndim == 3 and pixels.shape[2] == 1:
+        pixels = pixels[..., 0]
+    if pixels.ndim not in (2, 3) or (pixels.ndim == 3 and pixels.shape[2] not in MODES):
+        raise ValueError(f"an array of shape {pixels.shape} is not an image; expected (H, W) or "
+                         "(H, W, C) with 1 to 4 channels")
+    if pixels.size == 0:
+        raise ValueError(f"the image has no pixels (shape {pixels.shape}); give an image with "
+                         "at least one pixel")
+    return pixels

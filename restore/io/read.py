@@ -8,7 +8,7 @@ import numpy as np
 
 from restore.io import decoders
 from restore.io.decoders import READ_FORMATS_HINT
-from restore.io.info import MODES, ImageInfo
+from restore.io.info import MODES, ImageInfo, check_image_shape
 from restore.io.png16 import is_png16, read_png16
 from restore.io.samples import integers_to_unit
 
@@ -109,14 +109,7 @@ def _decode(path):
 
 def _to_image_and_info(pixels, bit_depth, decoder, path):
     """Check the decoded pixels, split off alpha and scale integers to [0, 1]."""
-    if pixels.ndim == 3 and pixels.shape[2] == 1:
-        pixels = pixels[..., 0]
-    if pixels.ndim not in (2, 3) or (pixels.ndim == 3 and pixels.shape[2] not in MODES):
-        raise ValueError(f"an array of shape {pixels.shape} is not an image; expected (H, W) or "
-                         "(H, W, C) with 1 to 4 channels")
-    if pixels.size == 0:
-        raise ValueError(f"the image has no pixels (shape {pixels.shape}); give an image with "
-                         "at least one pixel")
+    pixels = check_image_shape(pixels)
     if bit_depth == "float" and not np.isfinite(pixels).all():
         raise ValueError("it contains NaN or inf values; replace them (e.g. with "
                          "numpy.nan_to_num) and save it again")

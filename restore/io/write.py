@@ -7,7 +7,7 @@ import numpy as np
 
 from restore.io import encoders
 from restore.io.atomic import write_atomically
-from restore.io.info import MODES
+from restore.io.info import check_image_shape
 from restore.io.samples import DTYPES, bit_depth_of, to_bit_depth
 
 SUPPORTED_WRITE_EXTENSIONS = (".png", ".tif", ".tiff", ".npy")
@@ -61,9 +61,12 @@ def write_image(path, image, info=None, *, bit_depth=None):
     if path.is_dir():
         raise ValueError(f"cannot write '{path}': it is a folder; give a file name ending in "
                          f"one of {', '.join(SUPPORTED_WRITE_EXTENSIONS)}")
-    image = _check_image_array(image)
-    depth = _output_bit_depth(extension, image, info, bit_depth)
-    pixels = _attach_alpha(to_bit_depth(image, depth), info, depth)
+    try:
+        image = _check_image_array(image)
+        depth = _output_bit_depth(extension, image, info, bit_depth)
+        pixels = _attach_alpha(to_bit_depth(image, depth), info, depth)
+    except ValueError as error:
+        raise ValueError(f"cannot write '{path}': {error}") from None
     encode = getattr(encoders, encoders.ENCODERS[extension])
     return write_atomically(path, lambda file: encode(file, pixels))
 
@@ -73,16 +76,10 @@ def _check_image_array(image):
     if not (image.dtype in (np.uint8, np.uint16) or np.issubdtype(image.dtype, np.floating)):
         raise TypeError(f"cannot write an image of dtype {image.dtype}; give floats in [0, 1], "
                         "uint8 or uint16")
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[..., 0]
-    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in MODES):
-        raise ValueError(f"cannot write an array of shape {image.shape} as an image; expected "
-                         "(H, W) or (H, W, C) with 1 to 4 channels")
-    if image.size == 0:
-        raise ValueError(f"cannot write an image with no pixels (shape {image.shape})")
+    image = check_image_shape(image)
     if np.issubdtype(image.dtype, np.floating) and not np.isfinite(image).all():
-        raise ValueError("cannot write an image containing NaN or inf values; replace them "
-                         "(e.g. with numpy.nan_to_num) first")
+        raise ValueError("the image contains NaN or inf values; replace them (e.g. with "
+                         "numpy.nan_to_num) first")
     return image
 
 

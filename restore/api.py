@@ -159,16 +159,16 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
         and a margin widened by twice the kernel's size; the x-step is not
         local, so tiled results match untiled ones closely but not exactly.
 
-    Returns
-    -------
-    ndarray
-        As :func:`denoise`.
-
     Raises
     ------
     ValueError, TypeError
         A bad image, sigma, kernel (empty, negative, all zero, not 2-D,
         larger than the image) or boundary.
+
+    Returns
+    -------
+    ndarray
+        As :func:`denoise`.
 
     Examples
     --------

@@ -29,27 +29,19 @@ for a noisy patch ``y`` with noise variance ``s2``, pick
 """
 from __future__ import annotations
 
-import sys
-import time
-import warnings
-
 import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import logsumexp
-from sklearn.exceptions import ConvergenceWarning
 
 from priors._gmm_kernels import best_component_wiener, grouped_squared_norms
 from priors.files import open_prior_file
+from priors.gmm_em import INITIALISATIONS, initialise, run_em
 from priors.symmetry import SYMMETRIES, expand_orbits, subspace_transforms
 
 #: 2 added ``symmetry``; version 1 files (no symmetry) still load.
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 _LOG_2PI = np.log(2 * np.pi)
-
-
-#: EM starts of :class:`GaussianMixturePrior` (``init=``).
-INITIALISATIONS = ("kmeans", "scales")
 
 
 def zero_mean_basis(d):
@@ -186,7 +178,8 @@ class GaussianMixturePrior:
 
     # ------------------------------------------------------------------ fitting
     def fit(self, patches):
-        """Fit by EM on patches (rows of length ``d``; their DC is ignored).
+        """Fit by EM (:mod:`priors.gmm_em`) on patches (rows of length ``d``; their DC is
+        ignored).
 
         float32 patches run the E-step in float32 (the statistics are summed
         in float64); float64 patches run in float64.
@@ -197,94 +190,9 @@ class GaussianMixturePrior:
                              f"{self.n_components} components, got {patches.shape[0]}")
         coords = self._coordinates(patches)
         if not (self.warm_start and hasattr(self, "weights_")):
-            self._initialise(coords)
-        self.lower_bounds_ = []
-        self.converged_ = False
-        for iteration in range(1, self.max_iter + 1):
-            start = time.perf_counter()
-            stats, lower_bound = self._expectation(coords)
-            self.lower_bounds_.append(lower_bound)
-            self.n_iter_ = iteration
-            self.lower_bound_ = lower_bound
-            change = lower_bound - self.lower_bounds_[-2] if iteration > 1 else np.inf
-            if self.verbose:
-                print(f"EM iteration {iteration:3d}: mean log-likelihood {lower_bound:.4f} nats/patch"
-                      f" (change {change:+.4f}), {time.perf_counter() - start:.1f} s",
-                      file=sys.stderr, flush=True)
-            if abs(change) < self.tol:
-                self.converged_ = True
-                break
-            self._maximisation(*stats)
-        if not self.converged_:
-            warnings.warn(f"EM did not converge in {self.max_iter} iterations (last change "
-                          f"{change:.2e} nats/patch > tol={self.tol:g}); raise max_iter or tol",
-                          ConvergenceWarning, stacklevel=2)
+            initialise(self, coords)
+        run_em(self, coords)
         return self
-
-    def _initialise(self, coords):
-        """The EM start named by ``init`` (see the class docstring)."""
-        if self.init == "scales":
-            centred = coords - coords.mean(axis=0)
-            covariance = (centred.T @ centred / coords.shape[0]).astype(np.float64)
-            k, m = self.n_components, coords.shape[1]
-            scales = np.geomspace(1 / 16, 4, k) if k > 1 else np.ones(1)
-            self._set_subspace_parameters(
-                np.full(k, 1.0 / k), np.zeros((k, m)),
-                scales[:, None, None] * covariance + self.reg_covar * np.eye(m))
-            return
-        self._initialise_kmeans(coords)
-
-    def _initialise_kmeans(self, coords):
-        """Hard assignments from k-means on a subset, then one M-step."""
-        from sklearn.cluster import KMeans
-
-        rng = np.random.default_rng(self.rng)
-        n = coords.shape[0]
-        subset = coords[rng.choice(n, size=min(n, 50 * self.n_components), replace=False)]
-        kmeans = KMeans(self.n_components, n_init=1, max_iter=30,
-                        random_state=int(rng.integers(2**31))).fit(subset)
-        resp = np.zeros((subset.shape[0], self.n_components), dtype=coords.dtype)
-        resp[np.arange(subset.shape[0]), kmeans.labels_] = 1
-        self._maximisation(*self._statistics(subset, resp))
-
-    def _statistics(self, coords, resp):
-        """Sufficient statistics ``(N_k, sum r c, sum r c c^T (upper triangle))``."""
-        m = coords.shape[1]
-        rows, cols = np.triu_indices(m)
-        outer = coords[:, rows] * coords[:, cols]
-        return (resp.sum(axis=0, dtype=np.float64), (resp.T @ coords).astype(np.float64),
-                (resp.T @ outer).astype(np.float64))
-
-    def _expectation(self, coords):
-        """One pass over the data: statistics for the M-step and the mean log-likelihood."""
-        total_ll = 0.0
-        stats = None
-        transforms = self.transforms.astype(coords.dtype)
-        k = self.n_components
-        for start in range(0, coords.shape[0], self._block_rows):
-            block = coords[start:start + self._block_rows]
-            log_joint = self._log_joint(block)
-            log_norm = logsumexp(log_joint, axis=1)
-            total_ll += float(log_norm.sum(dtype=np.float64))
-            resp = np.exp(log_joint - log_norm[:, None]).astype(coords.dtype)
-            for g, transform in enumerate(transforms):  # rows of c R_g are (R_g^T c)^T
-                back = block if g == 0 else block @ transform
-                block_stats = self._statistics(back, resp[:, g * k:(g + 1) * k])
-                stats = block_stats if stats is None else tuple(
-                    a + b for a, b in zip(stats, block_stats))
-        return stats, total_ll / coords.shape[0]
-
-    def _maximisation(self, counts, first, second):
-        m = first.shape[1]
-        rows, cols = np.triu_indices(m)
-        safe = counts + 10 * np.finfo(np.float64).eps
-        means = first / safe[:, None]
-        scatter = np.zeros((self.n_components, m, m))
-        scatter[:, rows, cols] = second / safe[:, None]
-        scatter[:, cols, rows] = second / safe[:, None]
-        covariances = scatter - means[:, :, None] * means[:, None, :]
-        covariances += self.reg_covar * np.eye(m)
-        self._set_subspace_parameters(safe / safe.sum(), means, covariances)
 
     # ------------------------------------------------------------------ parameters
     def _set_subspace_parameters(self, weights, means, covariances):
@@ -361,6 +269,29 @@ class GaussianMixturePrior:
         return out
 
     score_samples = log_prob
+
+    def sample(self, n, rng=None):
+        """``n`` zero-mean patches drawn from the model, float64 ``(n, d)``.
+
+        The mixture is a density of the zero-mean part of a patch, so a sample
+        is one: component ``k`` drawn with probability ``w_k``, then
+        ``c = mu_k + L_k z`` with ``S_k = L_k L_k^T`` (Cholesky) and
+        ``z ~ N(0, I_m)``, returned in pixel space as ``Q c`` (like
+        :attr:`means_`; every row sums to zero). Add a DC to get a patch.
+        ``rng``: a seed or a Generator; the same seed gives the same samples.
+        """
+        self._require_fitted()
+        if int(n) < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        rng = np.random.default_rng(rng)
+        labels = rng.choice(len(self.weights_), size=int(n), p=self.weights_)
+        z = rng.standard_normal((int(n), self._sub_means.shape[1]))
+        coords = np.empty_like(z)
+        for k in np.unique(labels):
+            rows = labels == k
+            lower = np.linalg.cholesky(self._sub_covariances[k])
+            coords[rows] = self._sub_means[k] + z[rows] @ lower.T
+        return coords @ self.basis.T
 
     # ------------------------------------------------------------------ denoising
     def _eigen(self):

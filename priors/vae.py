@@ -42,25 +42,18 @@ The DC passes through unchanged, as in the GMM.
 from __future__ import annotations
 
 import math
-import sys
-import time
 
 import numpy as np
 import torch
-from torch import nn
-from torch.nn import functional as F
 
 from priors.files import open_prior_file
+from priors.vae_network import PatchVAENet, gaussian_log_density, kl_to_standard, train
 
 FORMAT_VERSION = 1
-_LOG_2PI = math.log(2 * math.pi)
 #: Added to the decoder's variance on the [0, 1] pixel scale (as the GMM's reg_covar).
 VARIANCE_FLOOR = 1e-6
-#: The z-step's MAP search, chosen on 4 Train400 crops (benchmarks/vae_zstep_choice.py,
-#: benchmarks/results/vae_zstep_choice.json): with the encoder's mean alone EPLL is 2.0 dB
-#: below the GMM at sigma 25 (26.98 vs 29.03); 20 Adam steps at rate 0.5 (and lambda 64)
-#: reach 28.86, within 0.01-0.03 dB of 40 steps at rate 0.3 at sigma 15/25/50 (10 steps
-#: lose 0.25 dB at sigma 50); averaging over 8 latents around z* gains nothing.
+#: The z-step's MAP search: Adam steps and rate. docs/tuning.md#vae-zstep
+#: (benchmarks/results/vae_zstep_choice.json)
 REFINE_STEPS = 20
 REFINE_RATE = 0.5
 
@@ -85,65 +78,6 @@ def _check_patches(patches, d):
     if not np.issubdtype(array.dtype, np.number):
         raise TypeError(f"patches must be numeric, got dtype {array.dtype}")
     return array
-
-
-def _mlp(sizes, final_activation=False):
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2 or final_activation:
-            layers.append(nn.SiLU())
-    return nn.Sequential(*layers)
-
-
-class PatchVAENet(nn.Module):
-    """Encoder ``(u, s2) -> (m, l)`` and decoder ``z -> (mu, v)`` on standardised coordinates.
-
-    ``hidden=()`` gives linear maps; the decoder's variance is then a free
-    vector independent of ``z`` (probabilistic PCA with diagonal noise).
-    ``floor``: per-coordinate lower bound of ``v`` (standardised units).
-    """
-
-    def __init__(self, dim, latent_dim, hidden, floor):
-        super().__init__()
-        self.dim, self.latent_dim, self.hidden = int(dim), int(latent_dim), tuple(hidden)
-        self.encoder = _mlp([dim + 1, *hidden, 2 * latent_dim])
-        if hidden:
-            self.decoder = _mlp([latent_dim, *reversed(hidden), 2 * dim])
-            self.log_var_const = None
-        else:
-            self.decoder = nn.Linear(latent_dim, dim)
-            self.log_var_const = nn.Parameter(torch.zeros(dim))
-        self.register_buffer("floor", torch.as_tensor(floor, dtype=torch.float32))
-
-    @staticmethod
-    def noise_feature(noise_var):
-        """Encoder input for a noise variance (standardised units): ``log(1 + s2)``."""
-        return torch.log1p(noise_var)
-
-    def encode(self, u, noise_var):
-        """``(m, l)``: mean and log variance of ``q(z | u, s2)``; ``noise_var`` is (n, 1)."""
-        out = self.encoder(torch.cat([u, self.noise_feature(noise_var)], dim=1))
-        mean, log_var = out.split(self.latent_dim, dim=1)
-        return mean, log_var.clamp(-12.0, 6.0)
-
-    def decode(self, z):
-        """``(mu, v)``: decoder mean and (floored) variance."""
-        if self.log_var_const is None:
-            mean, raw = self.decoder(z).split(self.dim, dim=-1)
-            return mean, self.floor + F.softplus(raw)
-        mean = self.decoder(z)
-        return mean, (self.floor + F.softplus(self.log_var_const)).expand_as(mean)
-
-
-def _gaussian_log_density(u, mean, var):
-    """``sum_j log N(u_j; mean_j, var_j)`` over the last axis."""
-    return -0.5 * (((u - mean) ** 2 / var) + torch.log(var) + _LOG_2PI).sum(dim=-1)
-
-
-def _kl_to_standard(mean, log_var):
-    """``KL(N(m, diag e^l) || N(0, I))`` per row."""
-    return 0.5 * (mean ** 2 + log_var.exp() - 1.0 - log_var).sum(dim=-1)
 
 
 class VAEPrior:
@@ -237,65 +171,10 @@ class VAEPrior:
         The learning rate follows a cosine from ``learning_rate`` to 0.
         ``validation`` patches are held out to report the clean ELBO.
         """
-        patches = _check_patches(patches, self.dim).astype(np.float32)
-        rng = np.random.default_rng(rng)
-        order = rng.permutation(patches.shape[0])
-        held, train = patches[order[:validation]], patches[order[validation:]]
-        coords = train @ self.basis.astype(np.float32)
-        self.initialise(coords.std(axis=0).astype(np.float64) + 1e-4, rng)
-        u_all = torch.from_numpy(coords / self.scales_.astype(np.float32))
-        generator = torch.Generator().manual_seed(int(rng.integers(2**31)))
-        net = self.net
-        net.train()
-        optimiser = torch.optim.Adam(net.parameters(), lr=learning_rate)
-        n = u_all.shape[0]
-        steps_per_epoch = max(1, n // batch_size)
-        total = epochs * steps_per_epoch
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimiser, lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total) / total)))
-        inv_scale2 = torch.from_numpy((1.0 / self.scales_ ** 2).astype(np.float32))
-        log_lo, log_hi = math.log(0.5 / 255), math.log(max_noise_std)
-        self.history_ = []
-        step = 0
-        start = time.perf_counter()
-        for epoch in range(epochs):
-            perm = torch.randperm(n, generator=generator)
-            running = 0.0
-            for b in range(steps_per_epoch):
-                u = u_all[perm[b * batch_size:(b + 1) * batch_size]]
-                m = u.shape[0]
-                noisy = torch.rand(m, 1, generator=generator) < noisy_fraction
-                std = torch.exp(log_lo + (log_hi - log_lo) * torch.rand(m, 1, generator=generator))
-                var_pix = torch.where(noisy, std ** 2, torch.zeros_like(std))
-                var_std = var_pix * inv_scale2  # (m, dim) in standardised units
-                y = u + var_std.sqrt() * torch.randn(u.shape, generator=generator)
-                mean, log_var = net.encode(y, var_pix * inv_scale2.mean())
-                z = mean + (0.5 * log_var).exp() * torch.randn(mean.shape, generator=generator)
-                dec_mean, dec_var = net.decode(z)
-                recon = _gaussian_log_density(y, dec_mean, dec_var + var_std)
-                kl = _kl_to_standard(mean, log_var)
-                weight = min(1.0, (step + 1) / max(1.0, kl_warmup * total))
-                loss = -(recon - weight * kl).mean() / net.dim
-                optimiser.zero_grad(set_to_none=True)
-                loss.backward()
-                optimiser.step()
-                schedule.step()
-                step += 1
-                running += float(loss.detach())
-                if verbose and (b + 1) % 200 == 0:
-                    print(f"  step {b + 1}/{steps_per_epoch}: train loss {running / (b + 1):.4f} "
-                          f"nats/coordinate, {time.perf_counter() - start:.0f} s",
-                          file=sys.stderr, flush=True)
-            net.eval()
-            val = float(self.elbo(held, n_samples=1, rng=epoch).mean()) if len(held) else float("nan")
-            self.history_.append(val)
-            if verbose:
-                print(f"epoch {epoch + 1:3d}/{epochs}: train loss {running / steps_per_epoch:.4f} "
-                      f"nats/coordinate, held-out ELBO {val:.2f} nats/patch, "
-                      f"{time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
-            net.train()
-        net.eval()
-        self.n_train_ = int(n)
+        train(self, _check_patches(patches, self.dim).astype(np.float32), epochs=epochs,
+              batch_size=batch_size, learning_rate=learning_rate, noisy_fraction=noisy_fraction,
+              max_noise_std=max_noise_std, kl_warmup=kl_warmup, validation=validation, rng=rng,
+              verbose=verbose)
         return self
 
     # ------------------------------------------------------------------ density
@@ -322,8 +201,8 @@ class VAEPrior:
                 mean, log_var = self.net.encode(u, self._noise_input(len(u), 0.0))
                 eps = torch.randn((n_samples, *mean.shape), generator=generator)
                 dec_mean, dec_var = self.net.decode(mean + (0.5 * log_var).exp() * eps)
-                recon = _gaussian_log_density(u, dec_mean, dec_var).double().mean(dim=0)
-                out[start:start + len(u)] = (recon - _kl_to_standard(mean, log_var).double()).numpy()
+                recon = gaussian_log_density(u, dec_mean, dec_var).double().mean(dim=0)
+                out[start:start + len(u)] = (recon - kl_to_standard(mean, log_var).double()).numpy()
         return out + self.log_jacobian
 
     def log_prob(self, patches, *, n_samples=None, rng=None):
@@ -353,7 +232,7 @@ class VAEPrior:
                     eps = torch.randn((min(64, k - first), *mean.shape), generator=generator)
                     z = mean + std * eps
                     dec_mean, dec_var = self.net.decode(z)
-                    log_w = (_gaussian_log_density(u, dec_mean, dec_var).double()
+                    log_w = (gaussian_log_density(u, dec_mean, dec_var).double()
                              - 0.5 * (z ** 2).sum(-1).double()
                              + 0.5 * (eps ** 2).sum(-1).double() + 0.5 * log_var.sum(-1).double())
                     group = torch.logsumexp(log_w, dim=0)
@@ -377,11 +256,18 @@ class VAEPrior:
             for start, block in self._chunks(patches):
                 u, _ = self._standardise(block)
                 mean, log_var = self.net.encode(u, self._noise_input(len(u), 0.0))
-                out[start:start + len(u)] = _kl_to_standard(mean, log_var).double().numpy()
+                out[start:start + len(u)] = kl_to_standard(mean, log_var).double().numpy()
         return out
 
     def sample(self, n, rng=None):
-        """``n`` zero-mean patches (DC 0) drawn from the model, float32 ``(n, d)``."""
+        """``n`` zero-mean patches drawn from the model, float32 ``(n, d)``.
+
+        A sample of the density :meth:`log_prob` scores, the zero-mean part of
+        a patch: ``z ~ N(0, I_L)``, ``u = mu(z) + sqrt(v(z)) * eps`` with
+        ``eps ~ N(0, I)``, mapped to pixels as ``B (s * u)`` (every row sums
+        to zero; add a DC to get a patch). ``rng``: a seed or a Generator; the
+        same seed gives the same samples.
+        """
         self._require_fitted()
         if int(n) < 0:
             raise ValueError(f"n must be >= 0, got {n}")
@@ -430,7 +316,7 @@ class VAEPrior:
         """``(log N(z; 0, I) + log N(u; mu(z), v(z) + noise)`` up to a constant, ``mu``, ``v``)``:
         what the z-step's search maximises, per patch, and the decoder's output."""
         dec_mean, dec_var = self.net.decode(z)
-        score = _gaussian_log_density(u, dec_mean, dec_var + noise) - 0.5 * (z ** 2).sum(-1)
+        score = gaussian_log_density(u, dec_mean, dec_var + noise) - 0.5 * (z ** 2).sum(-1)
         return score, dec_mean, dec_var
 
     def _refine(self, u, noise, z):

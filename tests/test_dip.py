@@ -7,7 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from priors.dip import DeepImagePrior, Hourglass, NoDensityError  # noqa: E402
+from priors.dip import DeepImagePrior, Hourglass  # noqa: E402
+from priors.protocols import (Density, ImageDenoiser, Reconstructor, Sampler,  # noqa: E402
+                              is_patch_prior)
 from restore.operators.torch_twins import torch_operator  # noqa: E402
 from restore.operators import Blur, Identity, Mask  # noqa: E402
 
@@ -123,9 +125,11 @@ def test_inpainting_ignores_the_values_of_missing_pixels():
     np.testing.assert_array_equal(runs[0], runs[1])
 
 
-def test_log_prob_raises_a_clear_error():
-    with pytest.raises(NoDensityError, match="no explicit density"):
-        tiny_prior().log_prob(smooth_image())
+def test_is_a_reconstructor_and_image_denoiser_with_no_density():
+    prior = tiny_prior()
+    assert isinstance(prior, Reconstructor) and isinstance(prior, ImageDenoiser)
+    assert not isinstance(prior, (Density, Sampler)) and not hasattr(prior, "log_prob")
+    assert not is_patch_prior(prior)  # the recipes restore it as a whole-image method
 
 
 def test_bad_settings_are_refused():

@@ -1,4 +1,5 @@
-"""The GMM patch prior: exact density, EM behaviour, Wiener z-step, persistence."""
+"""The GMM patch prior: exact density, EM behaviour, Wiener z-step, sampling, persistence,
+the protocols it implements."""
 import warnings
 
 import numpy as np
@@ -8,6 +9,7 @@ from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 
 from priors.gmm import GaussianMixturePrior, zero_mean_basis
+from priors.protocols import Density, FastPath, PatchDenoiser, Reconstructor, Sampler
 
 
 def synthetic_patches(n=3000, patch_size=3, seed=0):
@@ -60,6 +62,64 @@ def test_log_prob_matches_scipy():
                           for w, mu, cov in zip(prior.weights_, prior.means_, prior.covariances_)],
                          axis=0)
     np.testing.assert_allclose(prior.log_prob(patches[:50]), expected, rtol=1e-10)
+
+
+def test_is_a_patch_denoiser_density_and_sampler_with_a_fast_path():
+    prior, _ = fitted()
+    for protocol in (PatchDenoiser, Density, Sampler, FastPath):
+        assert isinstance(prior, protocol), protocol.__name__
+    assert not isinstance(prior, Reconstructor)
+
+
+def mixture_moments(prior):
+    """Mean and covariance of the mixture in pixel space (law of total covariance)."""
+    mean = prior.weights_ @ prior.means_
+    second = np.einsum("k,kd,ke->de", prior.weights_, prior.means_, prior.means_)
+    within = np.einsum("k,kde->de", prior.weights_, prior.covariances_)
+    return mean, within + second - np.outer(mean, mean)
+
+
+def test_samples_have_the_mixtures_moments_and_the_datas():
+    prior, patches = fitted()
+    samples = prior.sample(40000, rng=1)
+    assert samples.shape == (40000, 9) and samples.dtype == np.float64
+    np.testing.assert_allclose(samples.sum(axis=1), 0, atol=1e-12)  # zero-mean patches
+    mean, covariance = mixture_moments(prior)
+    np.testing.assert_allclose(samples.mean(axis=0), mean, atol=0.01)
+    np.testing.assert_allclose(np.cov(samples.T), covariance, atol=0.01)
+    zero_mean = patches - patches.mean(axis=1, keepdims=True)  # what the prior models
+    np.testing.assert_allclose(samples.mean(axis=0), zero_mean.mean(axis=0), atol=0.05)
+    np.testing.assert_allclose(np.cov(samples.T), np.cov(zero_mean.T), atol=0.05)
+    # Components are drawn by weight: the nearest mean labels the samples.
+    labels = np.argmin(((samples[:, None, :] - prior.means_) ** 2).sum(-1), axis=1)
+    np.testing.assert_allclose(np.bincount(labels, minlength=2) / 40000, prior.weights_,
+                               atol=0.01)
+
+
+def test_samples_are_reproducible_and_have_finite_log_prob():
+    prior, _ = fitted()
+    samples = prior.sample(500, rng=3)
+    np.testing.assert_array_equal(samples, prior.sample(500, rng=3))
+    np.testing.assert_array_equal(samples, prior.sample(500, rng=np.random.default_rng(3)))
+    assert not np.array_equal(samples, prior.sample(500, rng=4))
+    assert np.all(np.isfinite(prior.log_prob(samples)))
+    assert prior.sample(0).shape == (0, 9)
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        prior.sample(-1)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        GaussianMixturePrior(2, 3).sample(3)
+
+
+def test_tied_samples_come_from_all_eight_transformed_copies():
+    prior, _ = fitted()
+    tied = prior.with_symmetry("dihedral")
+    samples = tied.sample(40000, rng=0)
+    np.testing.assert_allclose(samples.sum(axis=1), 0, atol=1e-12)
+    mean, covariance = mixture_moments(tied)
+    np.testing.assert_allclose(samples.mean(axis=0), mean, atol=0.02)
+    np.testing.assert_allclose(np.cov(samples.T), covariance, atol=0.04)
+    rotation = np.rot90(np.arange(9).reshape(3, 3)).ravel()  # the tied moments are invariant
+    np.testing.assert_allclose(covariance[np.ix_(rotation, rotation)], covariance, atol=1e-12)
 
 
 def test_log_prob_ignores_dc():

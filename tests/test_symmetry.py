@@ -98,7 +98,9 @@ def test_unknown_symmetry_is_refused():
 
 
 def test_the_shipped_priors_are_the_tied_mixture_and_its_untied_start():
-    from priors.registry import DEFAULT_PRIORS, available_priors, get_prior
+    from priors.registry import available_priors, get_prior
+    from restore.recipes import DEBLUR, DENOISE, INPAINT
+    from restore.recipes.settings import DEFAULT_PRIORS
 
     assert {"gmm", "gmm-untied"} <= set(available_priors())
     tied, untied = get_prior("gmm"), get_prior("gmm-untied")
@@ -106,3 +108,5 @@ def test_the_shipped_priors_are_the_tied_mixture_and_its_untied_start():
     assert tied.n_components == untied.n_components == 200
     assert len(tied.weights_) == 1600 and len(untied.weights_) == 200
     assert DEFAULT_PRIORS == {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm"}
+    assert (DENOISE.default_prior, DEBLUR.default_prior, INPAINT.default_prior) == (
+        "gmm", "gmm-untied", "gmm")

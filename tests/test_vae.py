@@ -1,5 +1,7 @@
 """The patch VAE prior: exact checks on a linear-Gaussian VAE, the gradient estimators,
-denoising, persistence, and the prior from the library and the command line."""
+sampling, denoising, persistence, the protocols it implements, and the prior from the
+library and the command line."""
+import inspect
 import re
 from pathlib import Path
 
@@ -10,6 +12,8 @@ from skimage.metrics import peak_signal_noise_ratio
 
 torch = pytest.importorskip("torch")
 
+from priors.protocols import (Density, FastPath, PatchDenoiser, Reconstructor,  # noqa: E402
+                              Sampler)
 from priors.vae import REFINE_STEPS, VAEPrior, dct_ac_basis  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
@@ -77,6 +81,29 @@ def test_linear_vae_elbo_below_and_importance_estimate_approaches_exact_likeliho
     assert errors[0] == pytest.approx(gap, abs=0.1)
     assert errors[0] > errors[1] > errors[2] > errors[3] > -0.01, errors
     assert errors[3] < 0.15 * gap, errors
+
+
+def test_samples_of_the_linear_vae_have_its_mean_and_covariance():
+    """``z ~ N(0, I)``, ``u = mu(z) + sqrt(v) eps``: ``u ~ N(b, W W^T + diag v)``."""
+    prior, b, covariance, _ = _linear_gaussian_vae()
+    samples = prior.sample(40000, rng=0)
+    assert samples.shape == (40000, 9) and samples.dtype == np.float32
+    np.testing.assert_allclose(samples.sum(axis=1), 0, atol=1e-5)  # zero-mean patches
+    u = samples.astype(np.float64) @ prior.basis / prior.scales_
+    scale = np.abs(covariance).max()
+    np.testing.assert_allclose(u.mean(axis=0), b, atol=0.02 * np.sqrt(scale))
+    np.testing.assert_allclose(np.cov(u.T), covariance, atol=0.03 * scale)
+    assert np.all(np.isfinite(prior.log_prob(samples[:200], rng=0)))
+    np.testing.assert_array_equal(prior.sample(7, rng=5), prior.sample(7, rng=5))
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        prior.sample(-1)
+
+
+def test_is_a_patch_denoiser_density_and_sampler():
+    prior, _, _, _ = _linear_gaussian_vae()
+    for protocol in (PatchDenoiser, Density, Sampler):
+        assert isinstance(prior, protocol), protocol.__name__
+    assert not isinstance(prior, (Reconstructor, FastPath))
 
 
 # ----------------------------------------------------------------------------- gradient estimators
@@ -197,19 +224,24 @@ def test_the_z_step_climbs_to_a_better_latent_than_the_encoder(tiny_trained):
     assert errors[1] < errors[0], errors
 
 
-def test_epll_denoises_with_the_lambda_the_prior_was_tuned_with(tiny_trained, monkeypatch):
-    import restore.epll
+def test_denoising_uses_the_lambda_the_vae_was_tuned_with(tiny_trained, monkeypatch):
+    import restore.recipes.base
     from restore import denoise
-    from restore.epll import DENOISE_SCHEDULE, ORIGINAL_DENOISE_SCHEDULE, denoise_schedule
+    from restore.recipes import DENOISE
+    from restore.recipes.settings import DENOISE_SCHEDULE, ORIGINAL_DENOISE_SCHEDULE
 
     prior, image, _ = tiny_trained
-    assert denoise_schedule(prior).lambda_factor == VAEPrior.denoise_lambda_factor == 64.0
-    assert denoise_schedule(prior).beta_factors == ORIGINAL_DENOISE_SCHEDULE.beta_factors  # tuned with
-    assert denoise_schedule(object()) is DENOISE_SCHEDULE  # a prior without its own lambda
+    assert DENOISE.schedule_for(prior).lambda_factor == 64.0
+    assert DENOISE.schedule_for(prior).beta_factors == ORIGINAL_DENOISE_SCHEDULE.beta_factors
+    assert DENOISE.schedule_for(object()) is DENOISE_SCHEDULE  # a prior without its own
     used = []
-    real = restore.epll.epll_restore
-    monkeypatch.setattr(restore.epll, "epll_restore",
-                        lambda *args, **kwargs: used.append(kwargs["schedule"]) or real(*args, **kwargs))
+    real = restore.recipes.base.epll
+
+    def spy(*args, **kwargs):
+        used.append(inspect.signature(real).bind(*args, **kwargs).arguments["schedule"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(restore.recipes.base, "epll", spy)
     denoise(image[:32, :32], 0.05, prior=prior, rng=0)
     assert [schedule.lambda_factor for schedule in used] == [64.0]
 
@@ -253,17 +285,16 @@ def test_epll_with_the_tiny_vae_beats_the_noisy_image(tiny_trained):
 # ----------------------------------------------------------------------------- shipped prior
 def test_shipped_prior_from_the_library_and_the_command_line(tmp_path, capsys):
     from priors.registry import available_priors, get_prior
-    from restore import cli, denoise
+    from restore import denoise
+    from restore.cli import main
 
-    if not (Path(__file__).resolve().parents[1] / "data" / "vae_8x8.npz").exists():
-        pytest.skip("data/vae_8x8.npz not trained yet")
     assert "vae" in available_priors() and isinstance(get_prior("vae"), VAEPrior)
     box = (60, 100, 104, 140)
     for name in ("cameraman.png", "cameraman_noisy25.png"):
         Image.open(EXAMPLES / name).crop(box).save(tmp_path / name)
-    status = cli.main([str(tmp_path / "cameraman_noisy25.png"), "-o", str(tmp_path / "out.png"),
-                       "--sigma", "25", "--prior", "vae", "--reference",
-                       str(tmp_path / "cameraman.png")])
+    status = main([str(tmp_path / "cameraman_noisy25.png"), "-o", str(tmp_path / "out.png"),
+                   "--sigma", "25", "--prior", "vae", "--reference",
+                   str(tmp_path / "cameraman.png")])
     out, err = capsys.readouterr()
     assert status == 0, err
     psnr = [float(value) for value in re.findall(r"PSNR (\d+\.\d+) dB", out)]
@@ -273,17 +304,17 @@ def test_shipped_prior_from_the_library_and_the_command_line(tmp_path, capsys):
 
 
 def test_train_vae_from_the_command_line(tmp_path, capsys):
-    from restore import cli
+    from restore.cli import main
 
     folder = tmp_path / "train"
     folder.mkdir()
     Image.open(EXAMPLES / "cameraman.png").save(folder / "a.png")
     output = tmp_path / "vae.npz"
-    status = cli.main(["train", "vae", "--data", str(folder), "-o", str(output), "--patches",
-                       "6000", "--epochs", "1", "--latent", "2", "--hidden", "16", "--quiet"])
+    status = main(["train", "vae", "--data", str(folder), "-o", str(output), "--patches",
+                   "6000", "--epochs", "1", "--latent", "2", "--hidden", "16", "--quiet"])
     _, err = capsys.readouterr()
     assert status == 0, err
     loaded = VAEPrior.load(output)
     assert loaded.latent_dim == 2 and loaded.hidden == (16,)
-    assert cli.main(["train", "vae", "--data", str(folder), "-o", str(tmp_path / "x.npz"),
-                     "--init", str(output)]) == 2
+    assert main(["train", "vae", "--data", str(folder), "-o", str(tmp_path / "x.npz"),
+                 "--init", str(output)]) == 2

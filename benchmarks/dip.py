@@ -47,17 +47,26 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bsds import load_dataset, noisy_pair, score
-from benchmarks.common import machine_info, update_markdown_file, utc_now, write_json_atomic
+from benchmarks.harness.cases import Degraded, render_table, run_cases, summarise
+from benchmarks.harness.cli import json_name, section_key
+from benchmarks.harness.data import load_dataset, refuse_test_set
+from benchmarks.harness.machine import machine_info, utc_now
+from benchmarks.harness.markdown import (closing_lines, publish, run_lines, scope_note,
+                                         section_text, table, title_line,
+                                         update_markdown_file)
+from benchmarks.harness.methods import Method
+from benchmarks.harness.noise import noisy_pair
+from benchmarks.harness.results import (RESULTS_DIR, join_runs, read_json, shown_path,
+                                        write_json_atomic)
+from benchmarks.harness.scoring import psnr
 from benchmarks.inpaint import degrader as inpaint_degrader
-from benchmarks.tasks import (Degraded, machine_sentence, render_table, run_cases, summarise,
-                              task_method)
 
 SIGMA255 = 25
 TV_WEIGHTS = (0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.11, 0.12, 0.14, 0.16)
 GROUPS = {"denoise": f"denoise σ={SIGMA255}", "inpaint": "50% missing at random"}
 TASK_METHODS = {"denoise": ("dip-direct", "dip-hqs", "tv"),
                 "inpaint": ("dip-direct", "dip-hqs", "biharmonic")}
+PEERS = {"denoise": "tv", "inpaint": "biharmonic"}
 
 
 def tune_tv_weight(folder, n_images, crop, seed):
@@ -69,11 +78,10 @@ def tune_tv_weight(folder, n_images, crop, seed):
     table : dict
         weight -> mean PSNR.
     """
-    if "bsd68" in str(folder).lower():
-        raise ValueError("tune the TV weight on training images (Train400), never on BSD68")
+    refuse_test_set(folder, "tune the TV weight")
     images, _ = load_dataset(folder, n_images)
-    table = tv_psnr_by_weight([noisy_pair(image, SIGMA255, seed, crop) for image in images])
-    return max(table, key=table.get), table
+    table_ = tv_psnr_by_weight([noisy_pair(image, SIGMA255, seed, crop) for image in images])
+    return max(table_, key=table_.get), table_
 
 
 def tv_psnr_by_weight(pairs):
@@ -81,7 +89,7 @@ def tv_psnr_by_weight(pairs):
     :data:`TV_WEIGHTS`, ``{weight: PSNR}``."""
     from skimage.restoration import denoise_tv_chambolle
 
-    return {w: float(np.mean([score(clean, denoise_tv_chambolle(noisy, weight=w))[0]
+    return {w: float(np.mean([psnr(clean, denoise_tv_chambolle(noisy, weight=w))
                               for clean, noisy in pairs])) for w in TV_WEIGHTS}
 
 
@@ -105,18 +113,17 @@ class DipRunner:
 
         seed = int(rng.integers(2**31))
         start = time.perf_counter()
-        task = "denoise" if known is None else "inpaint"
-        prior = self.priors[task]
+        prior = self.priors["denoise" if known is None else "inpaint"]
         if known is None:
             out = restore.denoise(observed, sigma, prior=prior, rng=seed)
         else:
             out = restore.inpaint(observed, known, prior=prior, rng=seed)
-        self.calls.append({"iterations": prior.n_iter_,
-                           "seconds": time.perf_counter() - start})
+        self.calls.append({"iterations": prior.n_iter_, "seconds": time.perf_counter() - start})
         return out
 
 
 def denoise_degrader(seed, crop):
+    """``degrade(image) -> [Degraded]``: the image with seeded noise of sigma 25."""
     def degrade(image):
         clean, noisy = noisy_pair(image, SIGMA255, seed, crop)
         return [Degraded(GROUPS["denoise"], np.ascontiguousarray(clean),
@@ -125,7 +132,16 @@ def denoise_degrader(seed, crop):
     return degrade
 
 
-def _run_tv(weight):
+def tagged(degrade, task):
+    """Add ``task`` to the fields of every case ``degrade`` makes."""
+    def wrapped(image):
+        return [Degraded(c.condition, c.clean, c.observed, c.params, {**c.fields, "task": task})
+                for c in degrade(image)]
+    return wrapped
+
+
+def tv_runner(weight):
+    """``run(noisy, *, rng, sigma)``: ``denoise_tv_chambolle`` at ``weight``."""
     def run(noisy, *, rng, sigma):
         from skimage.restoration import denoise_tv_chambolle
 
@@ -133,17 +149,17 @@ def _run_tv(weight):
     return run
 
 
-def _run_biharmonic(damaged, *, rng, known):
+def run_biharmonic(damaged, *, rng, known):
     from skimage.restoration import inpaint_biharmonic
 
     return inpaint_biharmonic(damaged, ~known)
 
 
-def dip_statistics(rows, runners):
+def dip_statistics(rows, names):
     """Per (task, DIP method): mean/max Adam steps, median seconds per step and per image."""
     stats = []
     for task in GROUPS:
-        for name in runners:
+        for name in names:
             chosen = [r for r in rows if r["task"] == task and r["method"] == name]
             if not chosen:
                 continue
@@ -157,73 +173,6 @@ def dip_statistics(rows, runners):
     return stats
 
 
-def render_section(result, methods):
-    settings = result["settings"]
-    by = {(s["group"], s["method"]): s for s in result["summaries"]}
-    default = settings["default_method"]
-    title = f"## {settings['dataset'].upper()} Deep Image Prior (denoising σ={SIGMA255}, " \
-            "50% inpainting)" + (f" ({settings['tag']})" if settings["tag"] else "")
-    commands = settings["command"] if isinstance(settings["command"], list) \
-        else [settings["command"]]
-    first, n = settings.get("first", 0), settings["n_images"]
-    lines = [
-        title, "",
-        (f"Command: `{commands[0]}`  " if len(commands) == 1 else
-         "Commands (parts run side by side, one thread each, then `python -m benchmarks.dip "
-         "merge`): " + "; ".join(f"`{c}`" for c in commands) + "  "),
-        f"Date: {settings['started'][:10]} (UTC). Machine: {machine_sentence(settings['machine'])}"
-        f"; torch {settings['torch']} on {settings['device']}, {settings['threads']} thread(s).",
-        "",
-        (f"**Partial run**: first {n}" if first == 0 else f"**Partial run**: images "
-         f"{first + 1}-{first + n}") + f" of {settings['n_images_in_folder']} images, "
-        + (f"centre crop {settings['crop']}x{settings['crop']}" if settings["crop"]
-           else "whole") + ".",
-        f"DIP network: hourglass depth 5, {settings['width']} down / {settings['width']} up / "
-        "4 skip channels, 32 input channels (the paper's width is 128); Adam lr 0.01, input "
-        "perturbation 1/30, moving average 0.99; at most "
-        + ", ".join(f"{n} steps ({t})" for t, n in settings["iterations"].items())
-        + "; denoising stops earlier once the average fits the noisy image to within sigma^2"
-        + (f"; direct DIP averages {settings['restarts']} fits from independent starts "
-           "(seeds s, s+1, ...; Adam steps and seconds count all of them)."
-           if settings.get("restarts", 1) > 1 else "."),
-    ]
-    for part in settings.get("cut_short_parts", []):
-        lines.append(f"The part `{part['json']}` was stopped after {part['finished']} of its "
-                     f"{part['planned']} images; its finished images are kept.")
-    if settings.get("tv_weight") is not None:
-        lines.append(f"TV weight {settings['tv_weight']} chosen on {settings['tv_images']} "
-                     f"Train400 crops (grid {list(TV_WEIGHTS)}; never on BSD68).")
-    lines.append("")
-    for task in settings["tasks"]:
-        present = [m for m in methods if (GROUPS[task], m.name) in by]
-        lines += [render_table(result["summaries"], [GROUPS[task]], present, "task"), ""]
-    if result.get("dip_statistics"):
-        lines += ["| task | method | n | Adam steps mean / max | s/step (median) | "
-                  "s/image (median) |", "|---|---|---|---|---|---|"]
-        lines += [f"| {s['task']} | {s['method']} | {s['n']} | {s['iterations_mean']:.0f} / "
-                  f"{s['iterations_max']} | {s['seconds_per_iteration_median']:.3f} | "
-                  f"{s['seconds_per_image_median']:.1f} |" for s in result["dip_statistics"]]
-        lines.append("")
-    for task, peer in (("denoise", "tv"), ("inpaint", "biharmonic")):
-        ours, theirs = by.get((GROUPS[task], default)), by.get((GROUPS[task], peer))
-        if ours and theirs:
-            lines.append(f"{GROUPS[task]}: {default} − {peer} = "
-                         f"{ours['psnr_mean'] - theirs['psnr_mean']:+.2f} dB (mean PSNR).  ")
-    other = "dip-hqs" if default == "dip-direct" else "dip-direct"
-    for task in settings["tasks"]:
-        ours, alt = by.get((GROUPS[task], default)), by.get((GROUPS[task], other))
-        if ours and alt:
-            lines.append(f"{GROUPS[task]}: {default} − {other} = "
-                         f"{ours['psnr_mean'] - alt['psnr_mean']:+.2f} dB.  ")
-    lines += ["", "PSNR (dB) / SSIM of the estimate clipped to [0, 1] (`data_range=1`); "
-              "s/image: median wall-clock seconds of the call, on a machine shared with other "
-              "jobs (niced), so an upper bound.",
-              f"Raw results: `{settings['json']}`."]
-    if not result.get("complete", True):
-        lines.append("**Incomplete**: the run stopped before the last image.")
-    return "\n".join(lines)
-
-
 def label(name, settings):
     """Column title of a method in the tables."""
     if name.startswith("dip"):
@@ -233,20 +182,94 @@ def label(name, settings):
     return "biharmonic (skimage)"
 
 
+def _differences(settings, by):
+    """Lines ``group: a − b = +x dB`` for the default DIP against the peer and the other mode."""
+    default = settings["default_method"]
+    other = "dip-hqs" if default == "dip-direct" else "dip-direct"
+    lines = []
+    for second, suffix in ((PEERS, " (mean PSNR)"), ({t: other for t in GROUPS}, "")):
+        for task in settings["tasks"]:
+            ours, theirs = by.get((GROUPS[task], default)), by.get((GROUPS[task], second[task]))
+            if ours and theirs:
+                lines.append(f"{GROUPS[task]}: {default} − {second[task]} = "
+                             f"{ours['psnr_mean'] - theirs['psnr_mean']:+.2f} dB{suffix}.  ")
+    return lines
+
+
+def render_section(result):
+    """The markdown section of a run (its summaries and DIP statistics recomputed from its rows)."""
+    settings, rows = result["settings"], result["rows"]
+    names = list(dict.fromkeys(r["method"] for r in rows))
+    methods = [Method(name, label(name, settings), None) for name in names]
+    summaries = summarise(rows)
+    by = {(s["group"], s["method"]): s for s in summaries}
+    lines = [title_line(f"{settings['dataset'].upper()} Deep Image Prior (denoising "
+                        f"σ={SIGMA255}, 50% inpainting)", settings), "", *run_lines(settings),
+             f"torch {settings['torch']} on {settings['device']}, {settings['threads']} "
+             "thread(s).", "", scope_note(settings),
+             f"DIP network: hourglass depth 5, {settings['width']} down / {settings['width']} up "
+             "/ 4 skip channels, 32 input channels (the paper's width is 128); Adam lr 0.01, "
+             "input perturbation 1/30, moving average 0.99; at most "
+             + ", ".join(f"{n} steps ({t})" for t, n in settings["iterations"].items())
+             + "; denoising stops earlier once the average fits the noisy image to within "
+             "sigma^2" + (f"; direct DIP averages {settings['restarts']} fits from independent "
+                          "starts (seeds s, s+1, ...; Adam steps and seconds count all of them)."
+                          if settings.get("restarts", 1) > 1 else ".")]
+    lines += [f"The part `{part['json']}` was stopped after {part['finished']} of its "
+              f"{part['planned']} images; its finished images are kept."
+              for part in settings.get("cut_short_parts", [])]
+    if settings.get("tv_weight") is not None:
+        lines.append(f"TV weight {settings['tv_weight']} chosen on {settings['tv_images']} "
+                     f"Train400 crops (grid {list(TV_WEIGHTS)}; never on BSD68).")
+    lines.append("")
+    for task in settings["tasks"]:
+        present = [m for m in methods if (GROUPS[task], m.name) in by]
+        lines += [render_table(summaries, [GROUPS[task]], present, "task"), ""]
+    stats = dip_statistics(rows, [n for n in names if n.startswith("dip")])
+    if stats:
+        lines += [table(["task", "method", "n", "Adam steps mean / max", "s/step (median)",
+                         "s/image (median)"],
+                        [[s["task"], s["method"], str(s["n"]),
+                          f"{s['iterations_mean']:.0f} / {s['iterations_max']}",
+                          f"{s['seconds_per_iteration_median']:.3f}",
+                          f"{s['seconds_per_image_median']:.1f}"] for s in stats]), ""]
+    lines += [*_differences(settings, by), "",
+              "PSNR (dB) / SSIM of the estimate clipped to [0, 1] (`data_range=1`); s/image: "
+              "median wall-clock seconds of the call, on a machine shared with other jobs "
+              "(niced), so an upper bound.", *closing_lines(result)]
+    return section_text(lines)
+
+
+def join_task_runs(results):
+    """One result from runs of the same network on the same images that ran different tasks
+    (e.g. denoising in one run, inpainting in another)."""
+    results = [{**r, "settings": {"first": 0, "restarts": 1, **r["settings"]}} for r in results]
+    joined = join_runs(results, joined=("tasks",),
+                       free=("methods", "iterations", "tv_weight", "tv_table",
+                             "cut_short_parts"))
+    settings = joined["settings"]
+    settings["methods"] = list(dict.fromkeys(m for r in results for m in r["settings"]["methods"]))
+    settings["iterations"] = {task: r["settings"]["iterations"][task] for r in results
+                              for task in r["settings"]["tasks"]}
+    with_tv = [r["settings"] for r in results if r["settings"].get("tv_weight") is not None]
+    settings["tv_weight"] = with_tv[0]["tv_weight"] if with_tv else None
+    settings["cut_short_parts"] = [part for r in results
+                                   for part in r["settings"].get("cut_short_parts", [])]
+    return joined
+
+
+def render_results(results):
+    """``(section key, markdown section)`` of saved runs: one JSON document, or runs of
+    different tasks joined (:func:`join_task_runs`)."""
+    result = results[0] if len(results) == 1 else join_task_runs(results)
+    settings = result["settings"]
+    return section_key(settings["dataset"], "dip", settings["tag"]), render_section(result)
+
+
 def render_saved(json_path, markdown=None):
     """Render the section of a saved (possibly cut-short) run; update ``markdown`` if given."""
-    import json
-
-    result = json.loads(Path(json_path).read_text(encoding="utf-8"))
-    settings = result["settings"]
-    names = dict.fromkeys(r["method"] for r in result["rows"])
-    result["summaries"] = summarise(result["rows"])  # of the rows there are
-    result["dip_statistics"] = dip_statistics(result["rows"],
-                                              [n for n in names if n.startswith("dip")])
-    methods = [task_method(name, label(name, settings), None) for name in names]
-    section = render_section(result, methods)
+    key, section = render_results([read_json(json_path)])
     if markdown is not None:
-        key = f"{settings['dataset']}-dip" + (f"-{settings['tag']}" if settings["tag"] else "")
         update_markdown_file(markdown, key, section)
     return section
 
@@ -271,19 +294,17 @@ def merge_saved(json_paths, tag, out=None, markdown=None):
     section). Writes ``<out>/<dataset>_dip_<tag>.json`` (``out``: the folder of
     the first part) and returns its rendered section.
     """
-    import json
-
-    parts = sorted((json.loads(Path(p).read_text(encoding="utf-8")) for p in json_paths),
-                   key=lambda r: r["settings"].get("first", 0))
+    parts = sorted(((read_json(p), Path(p)) for p in json_paths),
+                   key=lambda item: item[0]["settings"].get("first", 0))
     varying = {"first", "n_images", "command", "json", "tag", "started", "machine"}
-    reference = {k: v for k, v in parts[0]["settings"].items() if k not in varying}
-    position = parts[0]["settings"].get("first", 0)
+    reference = {k: v for k, v in parts[0][0]["settings"].items() if k not in varying}
+    position = parts[0][0]["settings"].get("first", 0)
     rows, cut_short = [], []
-    for part in parts:
+    for part, path in parts:
         settings = part["settings"]
         if {k: v for k, v in settings.items() if k not in varying} != reference:
             raise ValueError(f"{settings['json']} was run with other settings than "
-                             f"{parts[0]['settings']['json']}; only the images may differ")
+                             f"{parts[0][0]['settings']['json']}; only the images may differ")
         if settings.get("first", 0) != position:
             raise ValueError(f"the parts do not cover consecutive images: expected one from "
                              f"image {position + 1}, got {settings['json']}")
@@ -296,16 +317,17 @@ def merge_saved(json_paths, tag, out=None, markdown=None):
             part = {**part, "rows": [r for r in part["rows"] if r["image"] in images]}
         rows += part["rows"]
         position += done
-    start = parts[0]["settings"].get("first", 0)
-    settings = {**parts[0]["settings"], "tag": tag, "n_images": position - start,
-                "command": [p["settings"]["command"] for p in parts],
-                "cut_short_parts": cut_short}
-    folder = Path(out) if out is not None else Path(parts[0]["settings"]["json"]).parent
-    settings["json"] = str(folder / f"{settings['dataset']}_dip_{tag}.json")
+    first = parts[0][0]["settings"]
+    start = first.get("first", 0)
+    folder = Path(out) if out is not None else parts[0][1].parent
+    json_path = folder / json_name(first["dataset"], "dip", tag)
+    settings = {**first, "tag": tag, "n_images": position - start,
+                "command": [p["settings"]["command"] for p, _ in parts],
+                "cut_short_parts": cut_short, "json": shown_path(json_path)}
     merged = {"settings": settings, "rows": rows, "complete": True,
-              "finished": max(p.get("finished", p["settings"]["started"]) for p in parts)}
-    write_json_atomic(Path(settings["json"]), merged)
-    return render_saved(settings["json"], markdown)
+              "finished": max(p.get("finished", p["settings"]["started"]) for p, _ in parts)}
+    write_json_atomic(json_path, merged)
+    return render_saved(json_path, markdown)
 
 
 def build_merge_parser():
@@ -343,13 +365,46 @@ def build_parser():
     parser.add_argument("--device", choices=("cpu", "cuda"))
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--tag", help="suffix of the JSON name and markdown key")
     parser.add_argument("--markdown", type=Path, help="markdown file to update (BENCHMARKS.md)")
     return parser
 
 
+def run_images(images, args, settings, runners, json_path):
+    """Image by image, every task (so that a cut-short run covers both); the result."""
+    runs = {**runners, "biharmonic": run_biharmonic}
+    if settings["tv_weight"] is not None:
+        runs["tv"] = tv_runner(settings["tv_weight"])
+    registry = {name: Method(name, label(name, settings), run) for name, run in runs.items()}
+    methods = {task: [registry[m] for m in TASK_METHODS[task] if m in args.methods]
+               for task in args.tasks}
+    degraders = {"denoise": denoise_degrader(args.seed, args.crop),
+                 "inpaint": tagged(inpaint_degrader(["random50"], args.seed, args.crop),
+                                   "inpaint")}
+    result = {"settings": settings, "rows": [], "summaries": [], "complete": False}
+    for image in images:
+        for task in args.tasks:
+            done = run_cases([image], degraders[task], methods[task], settings=settings,
+                             seed=args.seed)
+            for name, runner in runners.items():  # attach steps and seconds, in call order
+                rows = [r for r in done["rows"] if r["method"] == name]
+                for row, call in zip(rows, runner.calls):
+                    row.update(iterations=call["iterations"],
+                               seconds_per_iteration=call["seconds"] / call["iterations"])
+                runner.calls.clear()
+            result["rows"] += done["rows"]
+        result["summaries"] = summarise(result["rows"])
+        result["dip_statistics"] = dip_statistics(result["rows"], runners)
+        write_json_atomic(json_path, result)
+    result["complete"] = True
+    result["finished"] = utc_now()
+    write_json_atomic(json_path, result)
+    return result
+
+
 def main(argv=None):
+    """Entry point (``merge`` as the first argument joins saved parts); the exit status."""
     import torch
 
     from priors.dip import DEFAULT_ITERATIONS, DeepImagePrior, resolve_device
@@ -367,19 +422,18 @@ def main(argv=None):
     images = images[args.first:]
     dataset = args.data.resolve().name
     tag = args.tag or ""
-    json_path = args.out / f"{dataset}_dip{'_' + tag if tag else ''}.json"
-    default_mode = DeepImagePrior().mode
+    json_path = args.out / json_name(dataset, "dip", tag)
     settings = {
         "dataset": dataset, "first": args.first, "n_images": len(images),
         "n_images_in_folder": n_available,
         "crop": args.crop, "tasks": args.tasks, "methods": args.methods, "seed": args.seed,
         "width": args.width, "restarts": args.restarts, "device": device,
         "threads": torch.get_num_threads(),
-        "torch": torch.__version__, "default_method": f"dip-{default_mode}",
+        "torch": torch.__version__, "default_method": f"dip-{DeepImagePrior().mode}",
         "iterations": dict(zip(GROUPS, args.iterations)) if args.iterations
         else {t: DEFAULT_ITERATIONS[t] for t in args.tasks},
         "tag": tag, "command": "python -m benchmarks.dip " + shlex.join(argv),
-        "json": str(json_path), "started": utc_now(), "machine": machine_info(),
+        "json": shown_path(json_path), "started": utc_now(), "machine": machine_info(),
         "tv_weight": None, "tv_images": args.tv_images,
     }
     if "tv" in args.methods and "denoise" in args.tasks:
@@ -391,53 +445,12 @@ def main(argv=None):
                                args.restarts)
                for name in args.methods if name.startswith("dip")}
     for runner in runners.values():  # warm-up: first torch calls, untimed
-        warm = images[0].clean[:32, :32]
-        runner(warm, rng=np.random.default_rng(0), sigma=0.1)
+        runner(images[0].clean[:32, :32], rng=np.random.default_rng(0), sigma=0.1)
         runner.calls.clear()
-    runs = {**runners, "biharmonic": _run_biharmonic}
-    if settings["tv_weight"] is not None:
-        runs["tv"] = _run_tv(settings["tv_weight"])
-    registry = {name: task_method(name, label(name, settings), run) for name, run in runs.items()}
-    result = {"settings": settings, "rows": [], "summaries": [], "complete": False}
-    methods = {task: [registry[m] for m in TASK_METHODS[task] if m in args.methods]
-               for task in args.tasks}
-    degraders = {"denoise": denoise_degrader(args.seed, args.crop),
-                 "inpaint": _tagged(inpaint_degrader(["random50"], args.seed, args.crop),
-                                    "inpaint")}
-    for image in images:  # image by image, both tasks, so that a cut-short run covers both
-        for task in args.tasks:
-            done = run_cases([image], degraders[task], methods[task], settings=settings,
-                             seed=args.seed)
-            for name, runner in runners.items():  # attach steps and seconds, in call order
-                rows = [r for r in done["rows"] if r["method"] == name]
-                for row, call in zip(rows, runner.calls):
-                    row.update(iterations=call["iterations"],
-                               seconds_per_iteration=call["seconds"] / call["iterations"])
-                runner.calls.clear()
-            result["rows"] += done["rows"]
-        result["summaries"] = summarise(result["rows"])
-        result["dip_statistics"] = dip_statistics(result["rows"], runners)
-        write_json_atomic(json_path, result)
-    all_methods = list({m.name: m for task in args.tasks for m in methods[task]}.values())
-    result["complete"] = True
-    result["finished"] = utc_now()
-    write_json_atomic(json_path, result)
-    section = render_section(result, all_methods)
-    print(section)
-    if args.markdown is not None:
-        key = f"{dataset}-dip" + (f"-{tag}" if tag else "")
-        update_markdown_file(args.markdown, key, section)
-        print(f"updated section {key!r} of {args.markdown}", file=sys.stderr)
-    print(f"wrote {json_path}", file=sys.stderr)
+    result = run_images(images, args, settings, runners, json_path)
+    key, section = render_results([result])
+    publish(section, key, args.markdown, json_path)
     return 0
-
-
-def _tagged(degrade, task):
-    """Add ``task`` to the fields of every case ``degrade`` makes."""
-    def wrapped(image):
-        return [Degraded(c.condition, c.clean, c.observed, c.params,
-                         {**c.fields, "task": task}) for c in degrade(image)]
-    return wrapped
 
 
 if __name__ == "__main__":

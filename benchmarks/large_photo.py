@@ -33,24 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bsds import _machine_line
-from benchmarks.common import (add_gaussian_noise, load_image, machine_info, noise_rng,
-                               update_markdown_file, utc_now, write_json_atomic)
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _shown_path(path):
-    """``path`` relative to the repository when it is inside it."""
-    path = Path(path).resolve()
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
-
-
-def mirror_tiled(source, height, width):
-    """``source`` (H, W[, C]) mirror-tiled (``np.pad`` symmetric) and cropped to height x width."""
-    pad = [(0, max(0, height - source.shape[0])), (0, max(0, width - source.shape[1]))]
-    pad += [(0, 0)] * (source.ndim - 2)
-    return np.ascontiguousarray(np.pad(source, pad, mode="symmetric")[:height, :width])
+from benchmarks.harness.data import load_image, mirror_tiled, refuse_test_set
+from benchmarks.harness.machine import machine_info, utc_now
+from benchmarks.harness.markdown import publish, run_lines, section_text, table, title_line
+from benchmarks.harness.noise import add_gaussian_noise, noise_rng
+from benchmarks.harness.results import RESULTS_DIR, ROOT, shown_path, write_json_atomic
+from benchmarks.harness.scoring import psnr
 
 
 #: Runs argv[1:] and prints its peak RSS (KiB). A child's ru_maxrss starts from the high-water
@@ -80,23 +68,28 @@ def run_command(noisy_path, restored_path, sigma255, tile):
 
 
 def render_section(result):
-    s = result["settings"]
-    m = result["measured"]
-    return "\n".join([
-        "## Large photo (the command, one RGB image)", "",
-        f"Command: `{s['command']}`  ",
-        f"Date: {s['started'][:10]} (UTC). {_machine_line(s['machine'])}  ",
+    """The markdown section of a run."""
+    s, m = result["settings"], result["measured"]
+    return section_text([
+        title_line("Large photo (the command, one RGB image)", s), "", *run_lines(s),
         f"Photo: `{s['source']}` mirror-tiled to {s['width']}x{s['height']} pixels "
         f"({s['width'] * s['height'] / 1e6:.1f} megapixels, RGB), noise sigma {s['sigma']:g}/255 "
         f"(seed {s['seed']}), saved as an 8-bit PNG; restored by `{m['child_command']}` in a "
         "child process (reading and writing the PNGs included).", "",
-        "| pixels | seconds | s / megapixel | peak memory of the command (MiB) | PSNR noisy -> restored (dB) |",
-        "|---|---|---|---|---|",
-        f"| {s['width']}x{s['height']}x3 | {m['seconds']:.0f} | {m['seconds_per_megapixel']:.1f} | "
-        f"{m['peak_rss_mib']:.0f} | {m['psnr_noisy']:.2f} -> {m['psnr_restored']:.2f} |", "",
+        table(["pixels", "seconds", "s / megapixel", "peak memory of the command (MiB)",
+               "PSNR noisy -> restored (dB)"],
+              [[f"{s['width']}x{s['height']}x3", f"{m['seconds']:.0f}",
+                f"{m['seconds_per_megapixel']:.1f}", f"{m['peak_rss_mib']:.0f}",
+                f"{m['psnr_noisy']:.2f} -> {m['psnr_restored']:.2f}"]]), "",
         "Peak memory: the child's high-water resident set (`getrusage`), interpreter and "
         "libraries included.",
-        f"Raw results: `{s['json']}`.", ""])
+        f"Raw results: `{s['json']}`."])
+
+
+def render_results(results):
+    """``("large-photo", markdown section)`` of a saved run (one JSON document in a list)."""
+    (result,) = results
+    return "large-photo", render_section(result)
 
 
 def build_parser():
@@ -109,7 +102,7 @@ def build_parser():
     parser.add_argument("--sigma", type=float, default=25.0, help="noise level, 0-255 scale")
     parser.add_argument("--tile", type=int, help="passed to the command's --tile")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--markdown", type=Path,
                         help="markdown file whose 'large-photo' section to replace")
     return parser
@@ -117,15 +110,16 @@ def build_parser():
 
 def main(argv=None):
     from PIL import Image
-    from skimage.metrics import peak_signal_noise_ratio
 
     from restore.io import read_image
 
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv)
-    if "bsd68" in str(args.source.resolve()).lower():
-        parser.error("--source must be a training image, not one of BSD68/CBSD68")
+    try:
+        refuse_test_set(args.source, "take the photo from")
+    except ValueError as error:
+        parser.error(f"--source must be a training image: {error}")
     if args.width < 16 or args.height < 16:
         parser.error("--width and --height must be at least 16")
     clean = mirror_tiled(load_image(args.source, mode="RGB"), args.height, args.width)
@@ -134,9 +128,9 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     json_path = args.out / "large_photo.json"
     settings = {"command": "python -m benchmarks.large_photo " + shlex.join(argv),
-                "started": utc_now(), "machine": machine_info(), "source": str(args.source),
+                "started": utc_now(), "machine": machine_info(), "source": shown_path(args.source),
                 "width": args.width, "height": args.height, "sigma": args.sigma,
-                "seed": args.seed, "tile": args.tile, "json": _shown_path(json_path)}
+                "seed": args.seed, "tile": args.tile, "json": shown_path(json_path)}
     with tempfile.TemporaryDirectory(prefix="large-photo-") as folder:
         noisy_path, restored_path = Path(folder) / "noisy.png", Path(folder) / "restored.png"
         Image.fromarray(noisy8).save(noisy_path)
@@ -147,15 +141,12 @@ def main(argv=None):
     measured = {
         "seconds": seconds, "seconds_per_megapixel": seconds / (args.width * args.height / 1e6),
         "peak_rss_mib": peak_mib, "child_command": child,
-        "psnr_noisy": float(peak_signal_noise_ratio(clean, noisy8 / 255.0, data_range=1)),
-        "psnr_restored": float(peak_signal_noise_ratio(clean, restored, data_range=1)),
+        "psnr_noisy": psnr(clean, noisy8 / 255.0),
+        "psnr_restored": psnr(clean, restored),
     }
     result = {"settings": settings, "measured": measured, "finished": utc_now()}
     write_json_atomic(json_path, result)
-    section = render_section(result)
-    print(section)
-    if args.markdown:
-        update_markdown_file(args.markdown, "large-photo", section)
+    publish(render_section(result), "large-photo", args.markdown, json_path)
     return 0
 
 

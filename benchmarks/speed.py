@@ -17,10 +17,15 @@ the best of ``--repeats`` runs for images of at most 512x512:
   the pixel count means a flat seconds-per-megapixel column;
 - peak resident memory during the call (interpreter and libraries
   included) and its growth over the resident memory before the call
-  (:func:`benchmarks.common.measure_call`);
+  (:func:`benchmarks.harness.measure.measure_call`);
 - for EPLL, the seconds per solver stage (:class:`restore.core.stopwatch.Stopwatch`:
   patch extraction, z-step, accumulation, x-step);
 - PSNR against the clean image.
+
+EPLL runs the denoising recipe (:data:`restore.recipes.DENOISE`: its schedule,
+fast-path settings and patch window, the library's default prior) through
+:func:`restore.solvers.epll.epll`, the grey path of ``DENOISE.restore``, so
+that a stopwatch can time its stages.
 
 The slow methods stop at ``--max-size`` (defaults: the exact path at
 1024x1024, about 3 min there; BM3D at 2048x2048); skipped cells are recorded
@@ -37,12 +42,17 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bsds import METHODS as DENOISERS, _machine_line
-from benchmarks.common import (add_gaussian_noise, machine_info, measure_call, noise_rng,
-                               update_markdown_file, utc_now, write_json_atomic)
+from benchmarks.harness.data import mirror_tiled
+from benchmarks.harness.machine import machine_info, utc_now
+from benchmarks.harness.markdown import (publish, run_lines, section_text, table,
+                                         title_line)
+from benchmarks.harness.measure import measure_call
+from benchmarks.harness.methods import bm3d_unavailable
+from benchmarks.harness.noise import add_gaussian_noise, noise_rng
+from benchmarks.harness.results import RESULTS_DIR, ROOT, shown_path, write_json_atomic
+from benchmarks.harness.scoring import psnr
 from restore.core.stopwatch import Stopwatch
 
-ROOT = Path(__file__).resolve().parent.parent
 SOURCE_IMAGE = ROOT / "data" / "examples" / "cameraman.png"
 DEFAULT_SIZES = (128, 256, 512, 1024, 2048, 4096)
 DEFAULT_MAX_SIZE = {"epll-exact": 1024, "bm3d": 2048}
@@ -51,35 +61,31 @@ METHOD_LABELS = {"epll": "EPLL, default fast path", "epll-exact": "EPLL, exact p
 STAGES = ("extract", "z-step", "accumulate", "x-step")
 
 
-def tiled_image(source, size):
-    """``size x size`` image: ``source`` mirror-tiled (``np.pad`` symmetric) and cropped."""
-    reps = [max(0, size - n) for n in source.shape]
-    return np.ascontiguousarray(np.pad(source, [(0, r) for r in reps], mode="symmetric")[:size, :size])
-
-
-def _epll(exact):
+def epll_runner(exact):
+    """``run(noisy, sigma, stopwatch)``: grey EPLL denoising with the recipe's settings."""
     def run(noisy, sigma, stopwatch):
         from priors.registry import get_prior
-        from restore.epll import epll_denoise
+        from restore.recipes import DENOISE
+        from restore.solvers.epll import epll
 
-        return epll_denoise(noisy, sigma, get_prior("gmm"), exact=exact, rng=0,
-                            stopwatch=stopwatch)
+        prior = get_prior(DENOISE.default_prior)
+        return epll(noisy, DENOISE.operator(), sigma, prior, DENOISE.schedule_for(prior),
+                    exact=exact, fast=DENOISE.fast, patch_window=DENOISE.patch_window, rng=0,
+                    stopwatch=stopwatch)
     return run
 
 
-def _bm3d(noisy, sigma, stopwatch):
+def run_bm3d(noisy, sigma, stopwatch):
     import bm3d
 
     return np.asarray(bm3d.bm3d(noisy, sigma_psd=sigma)).reshape(noisy.shape)
 
 
-RUNNERS = {"epll": _epll(False), "epll-exact": _epll(True), "bm3d": _bm3d}
+RUNNERS = {"epll": epll_runner(False), "epll-exact": epll_runner(True), "bm3d": run_bm3d}
 
 
 def time_method(name, noisy, clean, sigma, repeats):
     """Best of ``repeats`` calls: seconds, peak memory, stage seconds and PSNR."""
-    from skimage.metrics import peak_signal_noise_ratio
-
     best = None
     for _ in range(repeats):
         watch = Stopwatch()
@@ -94,7 +100,7 @@ def time_method(name, noisy, clean, sigma, repeats):
         "peak_rss_mib": measurement.peak_rss_mib,
         "peak_growth_mib": measurement.peak_growth_mib,
         "stages": stages,
-        "psnr": float(peak_signal_noise_ratio(clean, np.clip(estimate, 0, 1), data_range=1)),
+        "psnr": psnr(clean, estimate),
         "repeats": repeats,
     }
 
@@ -151,58 +157,62 @@ def _cell(row, method, key, fmt):
     return "-" if value is None else format(value, fmt)
 
 
+def _stage_table(rows, method):
+    """Seconds per solver stage of one EPLL path, and their share of the call."""
+    body = []
+    for row in rows:
+        values = row["methods"].get(method)
+        if values is None:
+            continue
+        total = values["seconds"]
+        parts = [values["stages"].get(stage, 0.0) for stage in STAGES]
+        body.append([f"{row['size']}x{row['size']}"]
+                    + [f"{p:.2f} ({100 * p / total:.0f} %)" for p in parts + [total - sum(parts)]])
+    return table(["size", *STAGES, "other"], body)
+
+
 def render_section(result):
+    """The markdown section of a run."""
     settings, rows = result["settings"], result["rows"]
     methods = settings["methods"]
-    lines = [
-        "## Speed and memory against image size (grey denoising)",
-        "",
-        f"Command: `{settings['command']}`  ",
-        f"Date: {settings['started'][:10]} (UTC). Machine: {_machine_line(settings['machine'])}.",
-        f"Image: `{settings['source']}` mirror-tiled, "
-        f"sigma {settings['sigma']:g}, one process, methods warmed up first.",
-        "",
-        "| size | megapixels | " + " | ".join(
-            f"{METHOD_LABELS[m]} s | s/MP | peak MiB" for m in methods) + " |",
-        "|---|---|" + "---|---|---|" * len(methods),
-    ]
-    for row in rows:
-        cells = []
-        for m in methods:
-            cells += [_cell(row, m, "seconds", ".2f"), _cell(row, m, "seconds_per_megapixel", ".2f"),
-                      _cell(row, m, "peak_rss_mib", ".0f")]
-        lines.append(f"| {row['size']}x{row['size']} | {row['pixels'] / 1e6:.3f} | "
-                     + " | ".join(cells) + " |")
-    lines += ["", "Linear fit over the sizes from 512x512 up (seconds = a * megapixels + b; "
-              "a log-log exponent of 1 means time linear in pixels):", ""]
-    for method, fit in result["fits"].items():
-        if fit:
-            lines.append(f"- {METHOD_LABELS[method]}: a = {fit['seconds_per_megapixel']:.2f} s/MP, "
-                         f"b = {fit['intercept_seconds']:.2f} s, exponent "
-                         f"{fit['loglog_exponent']:.3f} ({fit['sizes_used']} sizes)")
-    stage_methods = [m for m in methods if m.startswith("epll")]
-    for method in stage_methods:
+    header = ["size", "megapixels"]
+    for m in methods:
+        header += [f"{METHOD_LABELS[m]} s", "s/MP", "peak MiB"]
+    body = [[f"{row['size']}x{row['size']}", f"{row['pixels'] / 1e6:.3f}"]
+            + [c for m in methods for c in (_cell(row, m, "seconds", ".2f"),
+                                            _cell(row, m, "seconds_per_megapixel", ".2f"),
+                                            _cell(row, m, "peak_rss_mib", ".0f"))]
+            for row in rows]
+    lines = [title_line("Speed and memory against image size (grey denoising)", settings), "",
+             *run_lines(settings),
+             f"Image: `{settings['source']}` mirror-tiled, sigma {settings['sigma']:g}, one "
+             "process, methods warmed up first.", "", table(header, body), "",
+             "Linear fit over the sizes from 512x512 up (seconds = a * megapixels + b; a log-log "
+             "exponent of 1 means time linear in pixels):", ""]
+    lines += [f"- {METHOD_LABELS[method]}: a = {fit['seconds_per_megapixel']:.2f} s/MP, "
+              f"b = {fit['intercept_seconds']:.2f} s, exponent {fit['loglog_exponent']:.3f} "
+              f"({fit['sizes_used']} sizes)" for method, fit in result["fits"].items() if fit]
+    for method in [m for m in methods if m.startswith("epll")]:
         lines += ["", f"Time by stage, {METHOD_LABELS[method]} (seconds; share of the call):", "",
-                  "| size | " + " | ".join(STAGES) + " | other |",
-                  "|---|" + "---|" * (len(STAGES) + 1)]
-        for row in rows:
-            values = row["methods"].get(method)
-            if values is None:
-                continue
-            total = values["seconds"]
-            parts = [values["stages"].get(stage, 0.0) for stage in STAGES]
-            cells = [f"{p:.2f} ({100 * p / total:.0f} %)" for p in parts + [total - sum(parts)]]
-            lines.append(f"| {row['size']}x{row['size']} | " + " | ".join(cells) + " |")
+                  _stage_table(rows, method)]
     if "bm3d" in methods and "epll" in methods:
-        ratios = [f"{r['size']}: {r['methods']['bm3d']['seconds'] / r['methods']['epll']['seconds']:.1f}x"
+        ratios = [f"{r['size']}: "
+                  f"{r['methods']['bm3d']['seconds'] / r['methods']['epll']['seconds']:.1f}x"
                   for r in rows if "bm3d" in r["methods"] and "epll" in r["methods"]]
         lines += ["", "BM3D time / EPLL default time, same run: " + ", ".join(ratios) + "."]
     lines += ["", f"Plot: `{settings['plot']}`. Raw results: `{settings['json']}`."]
-    return "\n".join(lines) + "\n"
+    return section_text(lines)
+
+
+def render_results(results):
+    """``("speed", markdown section)`` of a saved run (one JSON document in a list)."""
+    (result,) = results
+    return "speed", render_section(result)
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.speed", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.speed",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES),
                         help="image side lengths (default: %(default)s)")
     parser.add_argument("--sigma", type=float, default=25.0, help="noise level, 0-255 scale")
@@ -213,8 +223,9 @@ def build_parser():
     parser.add_argument("--repeats", type=int, default=3,
                         help="best of this many calls for images up to 512x512 (default 3)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--markdown", type=Path, help="markdown file whose 'speed' section to replace")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--markdown", type=Path,
+                        help="markdown file whose 'speed' section to replace")
     return parser
 
 
@@ -223,20 +234,52 @@ def _max_sizes(parser, specs):
     for spec in specs:
         name, _, value = spec.partition("=")
         if name not in RUNNERS or not value.isdigit():
-            parser.error(f"--max-size takes METHOD=N with METHOD in {sorted(RUNNERS)}, got {spec!r}")
+            parser.error(f"--max-size takes METHOD=N with METHOD in {sorted(RUNNERS)}, "
+                         f"got {spec!r}")
         sizes[name] = int(value)
     return sizes
 
 
+def measure_sizes(source, args, methods, max_sizes, settings, json_path):
+    """Every method at every size (skipping those over its largest size); the result,
+    written after every size."""
+    sigma = args.sigma / 255
+    warm = mirror_tiled(source, 64, 64)
+    for method in methods:
+        RUNNERS[method](warm, sigma, Stopwatch())
+    rows, result = [], {"settings": settings, "rows": [], "complete": False, "fits": {}}
+    for size in sorted(args.sizes):
+        clean = mirror_tiled(source, size, size)
+        noisy = add_gaussian_noise(clean, sigma, noise_rng(args.seed, size, args.sigma))
+        noisy = noisy.astype(np.float32)
+        row = {"size": size, "pixels": size * size, "methods": {}, "skipped": {}}
+        for method in methods:
+            if size > max_sizes.get(method, size):
+                row["skipped"][method] = f"> {max_sizes[method]}"
+                continue
+            repeats = args.repeats if size <= 512 else 1
+            row["methods"][method] = m = time_method(method, noisy, clean, sigma, repeats)
+            print(f"{size}x{size} {method}: {m['seconds']:.2f} s "
+                  f"({m['seconds_per_megapixel']:.2f} s/MP), peak {m['peak_rss_mib']:.0f} MiB, "
+                  f"PSNR {m['psnr']:.2f} dB", file=sys.stderr, flush=True)
+        rows.append(row)
+        result = {"settings": settings, "rows": rows, "complete": False,
+                  "fits": {m: linear_fit(rows, m) for m in methods}}
+        write_json_atomic(json_path, result)
+    result["complete"] = True
+    write_json_atomic(json_path, result)
+    return result
+
+
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     if any(size < 16 for size in args.sizes):
         parser.error("--sizes must be at least 16")
     max_sizes = _max_sizes(parser, args.max_size)
     methods = list(args.methods)
-    missing = DENOISERS["bm3d"].unavailable() if "bm3d" in methods else None
+    missing = bm3d_unavailable() if "bm3d" in methods else None
     if missing:
         print(f"skipping bm3d: {missing}", file=sys.stderr)
         methods.remove("bm3d")
@@ -244,41 +287,15 @@ def main(argv=None):
     from restore.io import read_image
 
     source = read_image(SOURCE_IMAGE)[0].astype(np.float32)
-    sigma = args.sigma / 255
-    args.out.mkdir(parents=True, exist_ok=True)
     json_path, plot_path = args.out / "speed.json", args.out / "speed.png"
     settings = {"command": "python -m benchmarks.speed " + shlex.join(argv), "started": utc_now(),
-                "machine": machine_info(), "source": str(SOURCE_IMAGE.relative_to(ROOT)),
+                "machine": machine_info(), "source": shown_path(SOURCE_IMAGE),
                 "sigma": args.sigma, "sizes": args.sizes, "methods": methods, "seed": args.seed,
-                "max_size": max_sizes, "json": str(json_path), "plot": str(plot_path)}
-    warm = tiled_image(source, 64)
-    for method in methods:
-        RUNNERS[method](warm, sigma, Stopwatch())
-    rows = []
-    for size in sorted(args.sizes):
-        clean = tiled_image(source, size)
-        noisy = add_gaussian_noise(clean, sigma, noise_rng(args.seed, size, args.sigma)).astype(np.float32)
-        row = {"size": size, "pixels": size * size, "methods": {}, "skipped": {}}
-        for method in methods:
-            if size > max_sizes.get(method, size):
-                row["skipped"][method] = f"> {max_sizes[method]}"
-                continue
-            repeats = args.repeats if size <= 512 else 1
-            row["methods"][method] = time_method(method, noisy, clean, sigma, repeats)
-            m = row["methods"][method]
-            print(f"{size}x{size} {method}: {m['seconds']:.2f} s ({m['seconds_per_megapixel']:.2f} s/MP), "
-                  f"peak {m['peak_rss_mib']:.0f} MiB, PSNR {m['psnr']:.2f} dB", file=sys.stderr, flush=True)
-        rows.append(row)
-        result = {"settings": settings, "rows": rows, "complete": False,
-                  "fits": {m: linear_fit(rows, m) for m in methods}}
-        write_json_atomic(json_path, result)
-    result["complete"] = True
-    write_json_atomic(json_path, result)
+                "max_size": max_sizes, "json": shown_path(json_path),
+                "plot": shown_path(plot_path)}
+    result = measure_sizes(source, args, methods, max_sizes, settings, json_path)
     plot(result, plot_path)
-    section = render_section(result)
-    print(section)
-    if args.markdown:
-        update_markdown_file(args.markdown, "speed", section)
+    publish(render_section(result), "speed", args.markdown, json_path)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Fast tests of the benchmark's pure pieces (no real denoiser is run)."""
+"""Fast tests of the benchmark harness's pure pieces and of the report (no real denoiser
+is run)."""
 import json
 import threading
 import time
@@ -6,17 +7,16 @@ import time
 import numpy as np
 import pytest
 
+from benchmarks import all as all_benchmarks
 from benchmarks import bsds
-from benchmarks.common import (
-    add_gaussian_noise,
-    centre_crop,
-    current_rss_mib,
-    measure_call,
-    noise_rng,
-    replace_markdown_section,
-    update_markdown_file,
-    write_json_atomic,
-)
+from benchmarks.harness.data import TestImage, centre_crop, refuse_test_set
+from benchmarks.harness.denoising import summarise
+from benchmarks.harness.denoising_report import render_table
+from benchmarks.harness.markdown import replace_markdown_section, scope_note, update_markdown_file
+from benchmarks.harness.measure import current_rss_mib, measure_call
+from benchmarks.harness.methods import Method
+from benchmarks.harness.noise import add_gaussian_noise, noise_rng, noisy_pair
+from benchmarks.harness.results import join_runs, shown_path, write_json_atomic
 
 # --------------------------------------------------------------------------- noise
 
@@ -47,9 +47,9 @@ def test_noise_rng_rejects_fractional_or_negative_keys():
 
 
 def test_crop_sees_the_same_noise_as_the_full_image():
-    image = bsds.TestImage(index=2, name="x", clean=np.linspace(0, 1, 60 * 80).reshape(60, 80))
-    _, full = bsds.noisy_pair(image, 25, seed=0)
-    clean, cropped = bsds.noisy_pair(image, 25, seed=0, crop=20)
+    image = TestImage(index=2, name="x", clean=np.linspace(0, 1, 60 * 80).reshape(60, 80))
+    _, full = noisy_pair(image, 25, seed=0)
+    clean, cropped = noisy_pair(image, 25, seed=0, crop=20)
     np.testing.assert_array_equal(cropped, full[20:40, 30:50])
     np.testing.assert_array_equal(clean, image.clean[20:40, 30:50])
 
@@ -75,7 +75,7 @@ def test_summary_means_on_hand_made_rows():
         _row("epll", 25, 30.0, 0.83, 11.0, 320.0),
         _row("epll", 15, 32.0, 0.90, 5.0, None),
     ]
-    summaries = bsds.summarise(rows, method_order=["epll", "bm3d"])
+    summaries = summarise(rows, method_order=["epll", "bm3d"])
     assert [(s["method"], s["sigma"]) for s in summaries] == [("epll", 15), ("epll", 25),
                                                                ("bm3d", 25)]
     epll25 = summaries[1]
@@ -93,7 +93,7 @@ def test_summary_means_on_hand_made_rows():
 def test_table_shows_measured_and_published_numbers():
     rows = [_row("epll", 25, 28.5, 0.8, 12.0, 300.0), _row("bm3d", 25, 28.6, 0.81, 3.5, 200.0)]
     methods = [bsds.METHODS["epll"], bsds.METHODS["bm3d"]]
-    table = bsds.render_table(bsds.summarise(rows), [15, 25], methods)
+    table = render_table(summarise(rows), [15, 25], methods, bsds.PUBLISHED)
     lines = table.splitlines()
     assert len(lines) == 4
     assert "28.50 / 0.8000" in lines[3] and "28.60 / 0.8100" in lines[3]
@@ -102,11 +102,19 @@ def test_table_shows_measured_and_published_numbers():
     assert "12.00" in lines[3] and "300" in lines[3]
 
 
-def test_partial_note():
+def test_scope_note():
     full = {"n_images": 68, "n_images_in_folder": 68, "crop": None}
-    assert bsds.partial_note(full) is None
-    note = bsds.partial_note({"n_images": 2, "n_images_in_folder": 68, "crop": 64})
+    assert scope_note(full) == "Full run: all 68 images, full size."
+    note = scope_note({"n_images": 2, "n_images_in_folder": 68, "crop": 64})
     assert "Partial" in note and "2 of 68" in note and "64x64" in note
+    assert "images 5-6 of 68" in scope_note({"first": 4, "n_images": 2,
+                                             "n_images_in_folder": 68})
+
+
+def test_test_sets_are_refused_for_tuning(tmp_path):
+    with pytest.raises(ValueError, match="never on BSD68"):
+        refuse_test_set(tmp_path / "cbsd68" / "x.png")
+    refuse_test_set(tmp_path / "train400")
 
 
 # --------------------------------------------------------------------------- markdown
@@ -210,10 +218,9 @@ def test_main_end_to_end_with_a_mock_method(tmp_path, monkeypatch, capsys):
     for name in ("b", "a", "c"):
         pixels = (rng.random((24, 30)) * 255).astype(np.uint8)
         Image.fromarray(pixels, mode="L").save(data / f"{name}.png")
-    monkeypatch.setitem(bsds.METHODS, "mock",
-                        bsds.Method("mock", "Mock (test)", _blur, lambda: None))
+    monkeypatch.setitem(bsds.METHODS, "mock", Method("mock", "Mock (test)", _blur))
     monkeypatch.setitem(bsds.METHODS, "absent",
-                        bsds.Method("absent", "Absent", _blur, lambda: "not installed"))
+                        Method("absent", "Absent", _blur, lambda: "not installed"))
     markdown = tmp_path / "BENCHMARKS.md"
     markdown.write_text("# Benchmarks\n\nkeep\n", encoding="utf-8")
     status = bsds.main(["--data", str(data), "--sigmas", "25", "15", "--limit", "2",
@@ -236,3 +243,63 @@ def test_main_end_to_end_with_a_mock_method(tmp_path, monkeypatch, capsys):
     text = markdown.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n\nkeep\n")
     assert "<!-- tiny68-denoise-n2_crop16_mock-absent:start -->" in text and "Partial run" in text
+    assert settings["json"] == shown_path(tmp_path / "out" / (
+        "tiny68_denoise_n2_crop16_mock-absent.json")) and not settings["json"].startswith("/")
+
+
+# --------------------------------------------------------------------------- joined runs and
+# the sections of BENCHMARKS.md
+
+
+def _run(sigmas, command, rows):
+    return {"settings": {"dataset": "d", "crop": None, "sigmas": sigmas, "command": command,
+                         "json": f"{command}.json", "tag": command, "started": f"2026-01-0{len(command)}",
+                         "machine": {}},
+            "rows": rows, "complete": True}
+
+
+def test_runs_at_other_noise_levels_join_and_others_do_not():
+    first, second = _run([2.55], "a", [{"x": 1}]), _run([7.65], "bb", [{"x": 2}])
+    joined = join_runs([first, second], joined=("sigmas",))
+    assert joined["settings"]["sigmas"] == [2.55, 7.65]
+    assert joined["rows"] == [{"x": 1}, {"x": 2}]
+    assert [run["json"] for run in joined["settings"]["runs"]] == ["a.json", "bb.json"]
+    second["settings"]["crop"] = 64
+    with pytest.raises(ValueError, match="crop"):
+        join_runs([first, second], joined=("sigmas",))
+
+
+@pytest.mark.parametrize("name", list(all_benchmarks.STANDARD))
+def test_every_section_renders_from_the_committed_results(name):
+    """Each section of BENCHMARKS.md comes from committed JSON: no data set needed."""
+    key, section = all_benchmarks.render_from_results(name)
+    assert section.startswith("## ") and "Raw results" in section
+    assert "/work/" not in section and "](/" not in section and "`/" not in section
+    standard = all_benchmarks.STANDARD[name]
+    assert key.endswith(standard.tag)
+
+
+def test_the_standard_runs_write_the_sections_they_are_rendered_into(tmp_path, monkeypatch):
+    """A standard run's arguments give the tag (so the JSON name and section key) under which
+    --from-results renders its section."""
+    from benchmarks.harness.cli import run_tag
+
+    for name in ("bsds", "cbsd", "deblur", "inpaint"):
+        standard = all_benchmarks.STANDARD[name]
+        module = __import__(standard.module, fromlist=["build_parser"])
+        args = module.build_parser().parse_args(standard.arguments(tmp_path))
+        defaults = getattr(module, "DEFAULT_METHODS", None) if name in ("bsds", "cbsd") else None
+        assert run_tag(args.limit, args.crop, args.methods, defaults) == standard.tag
+
+
+def test_from_results_replaces_sections_and_keeps_the_rest(tmp_path):
+    markdown = tmp_path / "B.md"
+    markdown.write_text("# Benchmarks\n\nintro\n", encoding="utf-8")
+    assert all_benchmarks.main(["--from-results", "--only", "deblur", "speed",
+                                "--markdown", str(markdown)]) == 0
+    once = markdown.read_text(encoding="utf-8")
+    assert once.startswith("# Benchmarks\n\nintro\n")
+    assert "<!-- bsd68-deblur-n20:start -->" in once and "<!-- speed:start -->" in once
+    assert "| σ=2.55 | 160 |" in once and "| σ=7.65 | 160 |" in once
+    all_benchmarks.main(["--from-results", "--only", "deblur", "--markdown", str(markdown)])
+    assert markdown.read_text(encoding="utf-8") == once

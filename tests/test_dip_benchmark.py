@@ -42,7 +42,7 @@ def test_benchmark_writes_json_and_markdown(tmp_path):
 def test_tv_weight_is_never_tuned_on_bsd68(tmp_path):
     from benchmarks.dip import tune_tv_weight
 
-    with pytest.raises(ValueError, match="never on BSD68"):
+    with pytest.raises(ValueError, match="never on BSD68"):  # the test set is refused
         tune_tv_weight(tmp_path / "bsd68", 2, 16, 0)
 
 
@@ -80,7 +80,7 @@ def test_a_run_split_by_image_merges_into_one_result(tmp_path):
     assert [r["image"] for r in merged["rows"] if r["method"] == "biharmonic"] == \
         ["img_0", "img_1", "img_2"]
     text = markdown.read_text()
-    assert "| 50% missing at random | 3 |" in text and "Commands (parts" in text
+    assert "| 50% missing at random | 3 |" in text and "Commands (one run split" in text
     cut = json.loads(parts[0].read_text())  # as if part a had stopped after its first image
     cut["rows"], cut["complete"] = cut["rows"][:3], False  # image 0 whole, image 1 half
     cut_path = tmp_path / "test_dip_cut.json"
@@ -98,7 +98,7 @@ def test_a_run_split_by_image_merges_into_one_result(tmp_path):
 
 def test_tune_dip_restarts_reports_the_mean_of_k_fits_beside_tv(tmp_path):
     from benchmarks.dip import TV_WEIGHTS
-    from benchmarks.tune_dip import main
+    from benchmarks.tuning.tune_dip import main
 
     _write_pngs(tmp_path / "train", 1, 40, 3)
     out = tmp_path / "tune.json"

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from benchmarks.large_photo import main, mirror_tiled, render_section
+from benchmarks.harness.data import mirror_tiled
+from benchmarks.large_photo import main, render_section
 
 
 def test_mirror_tiled_extends_by_reflection_and_crops():

@@ -1,16 +1,17 @@
 """The speed benchmark's pure parts: test images, the linear fit, the report."""
 import numpy as np
 
-from benchmarks.speed import linear_fit, render_section, tiled_image
+from benchmarks.harness.data import mirror_tiled
+from benchmarks.speed import linear_fit, render_section
 
 
 def test_tiled_image_mirrors_the_source_to_any_size():
     source = np.arange(12, dtype=np.float32).reshape(3, 4)
-    big = tiled_image(source, 7)
+    big = mirror_tiled(source, 7, 7)
     assert big.shape == (7, 7)
     np.testing.assert_array_equal(big[:3, :4], source)
     np.testing.assert_array_equal(big[3:6, :4], source[::-1])  # mirrored, no seam jump
-    np.testing.assert_array_equal(tiled_image(source, 2), source[:2, :2])
+    np.testing.assert_array_equal(mirror_tiled(source, 2, 2), source[:2, :2])
 
 
 def _rows(seconds_per_mp, sizes=(256, 512, 1024, 2048)):

@@ -5,16 +5,17 @@ import numpy as np
 from PIL import Image
 
 from benchmarks import deblur, inpaint
+from benchmarks.harness import degradations
 
 
 def test_masks_are_seeded_and_have_the_right_density():
     shape = (181, 121)
-    first = inpaint.make_mask("text", shape, seed=0, index=3)
-    np.testing.assert_array_equal(first, inpaint.make_mask("text", shape, seed=0, index=3))
-    assert not np.array_equal(first, inpaint.make_mask("text", shape, seed=0, index=4))
+    first = degradations.make_mask("text", shape, seed=0, index=3)
+    np.testing.assert_array_equal(first, degradations.make_mask("text", shape, seed=0, index=3))
+    assert not np.array_equal(first, degradations.make_mask("text", shape, seed=0, index=4))
     assert 0.05 < 1 - first.mean() < 0.4
     for kind, missing in (("random50", 0.5), ("random80", 0.8)):
-        known = inpaint.make_mask(kind, shape, seed=0, index=0)
+        known = degradations.make_mask(kind, shape, seed=0, index=0)
         assert known.dtype == bool and abs((1 - known.mean()) - missing) < 0.02
 
 
@@ -22,12 +23,13 @@ def test_blur_and_noise_is_seeded_and_circular():
     image = np.zeros((21, 17))
     image[0, 0] = 1
     kernel = np.ones((3, 3)) / 9
-    blurred = deblur.blur_and_noise(image, kernel, 0.0, np.random.default_rng(0))
+    blurred = degradations.blur_and_noise(image, kernel, 0.0, np.random.default_rng(0))
     assert abs(blurred[-1, -1] - 1 / 9) < 1e-12  # wraps around the corner
     assert abs(blurred.sum() - 1) < 1e-12
-    noisy = [deblur.blur_and_noise(image, kernel, 2.55, np.random.default_rng(1)) for _ in "ab"]
+    noisy = [degradations.blur_and_noise(image, kernel, 2.55, np.random.default_rng(1))
+             for _ in "ab"]
     np.testing.assert_array_equal(*noisy)
-    assert deblur.noise_key(2.55) == 255 and deblur.noise_key(7.65) == 765
+    assert degradations.noise_key(2.55) == 255 and degradations.noise_key(7.65) == 765
 
 
 def _tiny_dataset(folder):

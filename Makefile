@@ -24,7 +24,7 @@ test: $(STAMP)
 	tests/install_check.sh $(PYTHON)
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.bsds --data ../shared/data/bsd68 --sigmas 15 25 50
+	$(BIN)/python -m benchmarks.all --data-root ../shared/data
 
 clean:
 	rm -rf $(VENV) demo-output

@@ -23,9 +23,8 @@ the best of ``--repeats`` runs for images of at most 512x512:
 - PSNR against the clean image.
 
 EPLL runs the denoising recipe (:data:`restore.recipes.DENOISE`: its schedule,
-fast-path settings and patch window, the library's default prior) through
-:func:`restore.solvers.epll.epll`, the grey path of ``DENOISE.restore``, so
-that a stopwatch can time its stages.
+fast-path settings and patch window, the library's default prior) with a
+stopwatch that times its stages.
 
 The slow methods stop at ``--max-size`` (defaults: the exact path at
 1024x1024, about 3 min there; BM3D at 2048x2048); skipped cells are recorded
@@ -66,12 +65,9 @@ def epll_runner(exact):
     def run(noisy, sigma, stopwatch):
         from priors.registry import get_prior
         from restore.recipes import DENOISE
-        from restore.solvers.epll import epll
 
         prior = get_prior(DENOISE.default_prior)
-        return epll(noisy, DENOISE.operator(), sigma, prior, DENOISE.schedule_for(prior),
-                    exact=exact, fast=DENOISE.fast, patch_window=DENOISE.patch_window, rng=0,
-                    stopwatch=stopwatch)
+        return DENOISE.restore(noisy, sigma, prior, exact=exact, rng=0, stopwatch=stopwatch)
     return run
 
 

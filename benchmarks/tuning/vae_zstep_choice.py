@@ -13,11 +13,8 @@ and the importance-weighted posterior mean over 8 latents around it
 (``refine20-0.5+samples8``). Writes ``benchmarks/results/vae_zstep_choice.json``.
 
 The GMM runs the denoising recipe (:data:`restore.recipes.DENOISE`). The VAE
-runs the recipe's grey path with the schedule the recipe keeps for it
-(``DENOISE.schedule_for(vae)``) at each lambda, through
-:func:`restore.solvers.epll.epll` with the recipe's fast settings and patch
-window: ``DENOISE.schedule_for`` picks the VAE's own schedule whatever the
-recipe's ``schedule`` field says, so ``dataclasses.replace`` cannot vary it.
+runs it with the schedule the recipe keeps for it (``DENOISE.prior_schedules``)
+at each lambda, set with ``dataclasses.replace``.
 The committed JSON was measured with the denoising schedule of the time
 (betas [1, 4, 8, 16, 32]) and the previous VAE weights (docs/tuning.md#vae-lambda).
 """
@@ -50,11 +47,10 @@ VARIANTS = {
 def denoise_with_lambda(noisy, sigma, prior, lambda_factor):
     """The denoising recipe's grey path with ``prior``'s schedule at ``lambda_factor``."""
     from restore.recipes import DENOISE
-    from restore.solvers.epll import epll
 
     schedule = replace(DENOISE.schedule_for(prior), lambda_factor=float(lambda_factor))
-    return epll(noisy, DENOISE.operator(), sigma, prior, schedule, exact=False,
-                fast=DENOISE.fast, patch_window=DENOISE.patch_window, rng=0)
+    recipe = replace(DENOISE, prior_schedules={type(prior).__name__: schedule})
+    return recipe.restore(noisy, sigma, prior, rng=0)
 
 
 def build_parser():

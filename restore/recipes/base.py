@@ -21,6 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from restore.core.stopwatch import NoStopwatch
 from restore.recipes import colour, tiling
 from restore.solvers.epll import FastSettings, epll
 from restore.solvers.schedule import Schedule
@@ -73,9 +74,10 @@ class Recipe:
 
     # ------------------------------------------------------------------ the steps
     def run(self, image, data, sigma, prior, *, rng=None, exact=False, progress=False,
-            tile_size=None):
+            tile_size=None, stopwatch=NoStopwatch()):
         """Restore a channels-last ``(H, W)`` or ``(H, W, C)`` image; clipped to [0, 1], in
-        the image's dtype. ``prior`` is a resolved prior object."""
+        the image's dtype. ``prior`` is a resolved prior object; ``stopwatch`` collects the
+        seconds of EPLL's stages."""
         from priors.protocols import is_patch_prior
 
         if not is_patch_prior(prior):
@@ -84,7 +86,7 @@ class Recipe:
         tile_size = tiling.check_tile_size(tile_size, prior.patch_size)
         if not tiling.needs_tiling(image.shape, tile_size):
             restored = self.restore_window(image, data, sigma, prior, rng=rng, exact=exact,
-                                           progress=progress)
+                                           progress=progress, stopwatch=stopwatch)
             return restored.astype(image.dtype, copy=False)
         reach_scale = 2 if self.chroma_half_resolution and image.ndim == 3 else 1
         margin = reach_scale * self.tile_margin(data, sigma, prior)
@@ -92,9 +94,10 @@ class Recipe:
             image, tile_size, margin, progress,
             lambda part, rows, cols: self.restore_window(
                 part, self.window(data, rows, cols), sigma, prior, rng=rng, exact=exact,
-                progress=False))
+                progress=False, stopwatch=stopwatch))
 
-    def restore_window(self, image, data, sigma, prior, *, rng, exact, progress):
+    def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
+                       stopwatch=NoStopwatch()):
         """EPLL on one whole window, grey or colour; float32 result clipped to [0, 1]."""
         operator = self.operator(data)
 
@@ -103,7 +106,7 @@ class Recipe:
             start = self.start(plane, data, sigma, prior, rng=rng, exact=exact)
             return epll(plane, operator, plane_sigma, prior, self.schedule_for(prior),
                         init=start, exact=exact, fast=self.fast, patch_window=self.patch_window,
-                        rng=rng, progress=progress, clip=clip)
+                        rng=rng, progress=progress, clip=clip, stopwatch=stopwatch)
 
         if image.ndim == 2:
             return restore_plane(image, sigma, True)

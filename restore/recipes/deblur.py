@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from restore.operators import Blur
+from restore.core.stopwatch import NoStopwatch
 from restore.recipes.base import Recipe
 from restore.recipes.settings import (DEBLUR_SCHEDULE, DEBLUR_WIENER_FACTOR, DEFAULT_PRIORS,
                                       IMAGE_DEBLUR_SCHEDULE)
@@ -47,12 +48,12 @@ class DeblurRecipe(Recipe):
         return super().tile_margin(data, sigma, prior) + 2 * max(data.kernel.shape)
 
     def restore(self, image, kernel, sigma, prior, *, boundary="reflect", channel_axis=None,
-                rng=None, exact=False, progress=False, tile_size=None):
+                rng=None, exact=False, progress=False, tile_size=None, stopwatch=NoStopwatch()):
         """Deblur ``image`` (the library's :func:`restore.deblur` without its checks; the
         kernel normalised, ``prior`` a prior object)."""
         from restore.core.validation import from_channels_last, to_channels_last
 
         restored = self.run(to_channels_last(image, channel_axis), BlurData(kernel, boundary),
                             sigma, prior, rng=rng, exact=exact, progress=progress,
-                            tile_size=tile_size)
+                            tile_size=tile_size, stopwatch=stopwatch)
         return from_channels_last(restored, channel_axis, image.ndim)

@@ -1,9 +1,10 @@
 """The denoising recipe: ``A = I``, start from ``x = y``, the chrominance at half resolution."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from restore.operators import Identity
+from restore.core.stopwatch import NoStopwatch
 from restore.recipes.base import Recipe
 from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, DEFAULT_PRIORS, DENOISE_SCHEDULE,
                                       IMAGE_DENOISE_SCHEDULE, PRIOR_DENOISE_SCHEDULES)
@@ -19,21 +20,23 @@ class DenoiseRecipe(Recipe):
     image_schedule: Schedule = IMAGE_DENOISE_SCHEDULE
     chroma_half_resolution: bool = CHROMA_HALF_RESOLUTION
     default_prior: str = DEFAULT_PRIORS["denoise"]
+    #: Schedules of priors whose z-step was tuned with another lambda, by class name.
+    prior_schedules: dict = field(default_factory=lambda: dict(PRIOR_DENOISE_SCHEDULES))
 
     def operator(self, data=None):
         return Identity()
 
     def schedule_for(self, prior):
-        """:data:`~restore.recipes.settings.PRIOR_DENOISE_SCHEDULES` where the prior's class
-        has its own, else ``schedule``."""
-        return PRIOR_DENOISE_SCHEDULES.get(type(prior).__name__, self.schedule)
+        """``prior_schedules`` where the prior's class has its own, else ``schedule``."""
+        return self.prior_schedules.get(type(prior).__name__, self.schedule)
 
     def restore(self, image, sigma, prior, *, channel_axis=None, rng=None, exact=False,
-                progress=False, tile_size=None):
+                progress=False, tile_size=None, stopwatch=NoStopwatch()):
         """Denoise ``image`` (the library's :func:`restore.denoise` without its checks;
         ``prior`` a prior object)."""
         from restore.core.validation import from_channels_last, to_channels_last
 
         restored = self.run(to_channels_last(image, channel_axis), None, sigma, prior, rng=rng,
-                            exact=exact, progress=progress, tile_size=tile_size)
+                            exact=exact, progress=progress, tile_size=tile_size,
+                            stopwatch=stopwatch)
         return from_channels_last(restored, channel_axis, image.ndim)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from restore.operators import Mask
+from restore.core.stopwatch import NoStopwatch
 from restore.recipes.base import Recipe
 from restore.recipes.settings import (DEFAULT_PRIORS, IMAGE_INPAINT_SCHEDULE,
                                       INPAINT_COARSE_SCHEDULE, INPAINT_FAST,
@@ -53,11 +54,12 @@ class InpaintRecipe(Recipe):
         return known[rows, cols]
 
     def restore(self, image, known, sigma, prior, *, channel_axis=None, rng=None, exact=False,
-                progress=False, tile_size=None):
+                progress=False, tile_size=None, stopwatch=NoStopwatch()):
         """Inpaint ``image`` where ``known`` (an (H, W) boolean mask) is False (the
         library's :func:`restore.inpaint` without its checks; ``prior`` a prior object)."""
         from restore.core.validation import from_channels_last, to_channels_last
 
         restored = self.run(to_channels_last(image, channel_axis), known, sigma, prior,
-                            rng=rng, exact=exact, progress=progress, tile_size=tile_size)
+                            rng=rng, exact=exact, progress=progress, tile_size=tile_size,
+                            stopwatch=stopwatch)
         return from_channels_last(restored, channel_axis, image.ndim)

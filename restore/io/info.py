@@ -46,10 +46,23 @@ def check_image_shape(pixels):
     at least one pixel; a one-line ValueError otherwise."""
     if pixels.ndim == 3 and pixels.shape[2] == 1:
         pixels = pixels[..., 0]
-    if pixels.ndim not in (2, 3) or (pixels.ndim == 3 and pixels.shape[2] not in MODES):
-        raise ValueError(f"an array of shape {pixels.shape} is not an image; expected (H, W) or "
-                         "(H, W, C) with 1 to 4 channels")
-    if pixels.size == 0:
-        raise ValueError(f"the image has no pixels (shape {pixels.shape}); give an image with "
-                         "at least one pixel")
+    check_shape(pixels.shape)
     return pixels
+
+
+def check_shape(shape):
+    """A one-line ValueError unless ``shape`` is (H, W) or (H, W, C), C in 1..4, with pixels;
+    a (N, H, W) stack gets advice that fits it."""
+    shape = tuple(shape)
+    if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] not in range(1, 5)):
+        advice = ("expected (H, W) or (H, W, C) with 1 to 4 channels")
+        if len(shape) == 3 and 1 <= shape[0] <= 4:
+            advice += ("; channels first? move them last (numpy.moveaxis(array, 0, -1)) and "
+                       "save it again")
+        elif len(shape) == 3:
+            advice += (f"; a stack of {shape[0]} images? save each image (array[i]) to its "
+                       "own file and restore them as a batch")
+        raise ValueError(f"an array of shape {shape} is not an image; {advice}")
+    if 0 in shape:
+        raise ValueError(f"the image has no pixels (shape {shape}); give an image with "
+                         "at least one pixel")

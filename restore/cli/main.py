@@ -17,7 +17,7 @@ from restore.cli.messages import print_error
 from restore.cli.options import UsageError
 
 #: First argument -> the module of that subcommand; no match: restoring images.
-SUBCOMMANDS = {"train": "restore.cli.train"}
+SUBCOMMANDS = {"train": "restore.cli.train", "inspect": "restore.cli.inspect"}
 DEFAULT_COMMAND = "restore.cli.restore_command"
 
 

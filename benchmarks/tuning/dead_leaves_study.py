@@ -155,7 +155,7 @@ def build_parser():
     parser.add_argument("--n-gsm", type=int, default=20_000, help="patches to fit the GSM")
     parser.add_argument("--edge-fraction", type=float, default=0.5)
     parser.add_argument("--ks", type=int, nargs="+", default=list(KS))
-    parser.add_argument("--max-iter", type=int, default=20, help="EM iterations per fit")
+    parser.add_argument("--max-iter", type=int, default=12, help="EM iterations per fit")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     return parser

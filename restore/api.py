@@ -13,7 +13,8 @@ import logging
 
 import numpy as np
 
-from restore.core.validation import as_float_image, check_sigma, to_channels_last
+from restore.core.validation import (SIGMA_MIN, as_float_image, check_sigma, split_alpha,
+                                     to_channels_last, with_alpha)
 from restore.recipes.settings import DEFAULT_PRIORS, INPAINT_DEFAULT_SIGMA
 
 logger = logging.getLogger("restore")
@@ -57,17 +58,22 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
     Parameters
     ----------
     image : ndarray, (H, W) or with a channel axis
-        Noisy image, floats in [0, 1] (integers are scaled to [0, 1]).
+        Noisy image, floats in [0, 1] (noisy values a little outside are fine;
+        unsigned integers are divided by their maximum, signed ones scaled by
+        their full range, see :func:`restore.core.validation.as_float_image`).
     sigma : float, optional
         Noise standard deviation on the [0, 1] scale (25/255 for the papers'
-        "sigma 25"). ``None`` estimates it (see :func:`estimate_sigma`) and
+        "sigma 25"), a real number in [1e-4, 1] (not a bool or a string).
+        ``None`` estimates it (see :func:`estimate_sigma`) and
         logs the estimate on the ``restore`` logger.
     prior : str or prior object
         A registered prior name (``"gmm"``: the mixture tied over rotations and
         flips; ``"gmm-untied"``: 8 times fewer components, faster; ``"vae"``;
         ``"dip"``: Deep Image Prior on the whole image) or a prior object.
     channel_axis : int, optional
-        Axis of the colour channels; ``None`` means a grey image. RGB images
+        Axis of the colour channels; ``None`` means a grey image. With 2
+        (grey+alpha) or 4 (RGBA) channels the last is alpha: it is passed
+        through unchanged, as the ``restore`` command does. RGB images
         are denoised per plane in an opponent colour space, where the noise
         stays white (:mod:`restore.recipes.colour`): the luminance (mean of R, G, B)
         at ``sigma / sqrt(3)``, the two chrominance planes at half resolution
@@ -94,15 +100,19 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
     from priors.registry import get_prior
     from restore.recipes import DENOISE
 
-    image = as_float_image(image, name="image")
+    image, alpha = split_alpha(as_float_image(image, name="image"), channel_axis)
     prior = get_prior(prior)
     check_large_enough(image, channel_axis, prior)
     if sigma is None:
         sigma = estimate_sigma(image, channel_axis=channel_axis)
         logger.info("estimated noise sigma = %.4f (%.2f on the 0-255 scale)", sigma, sigma * 255)
+        if sigma < SIGMA_MIN:
+            raise ValueError(f"the estimated noise level {sigma:.2g} is below {SIGMA_MIN:g}: the "
+                             "image looks noise-free; pass sigma= if it is noisy")
     sigma = check_sigma(sigma)
-    return DENOISE.restore(image, sigma, prior, channel_axis=channel_axis, rng=rng, exact=exact,
-                           progress=progress, tile_size=tile_size)
+    return with_alpha(DENOISE.restore(image, sigma, prior, channel_axis=channel_axis, rng=rng,
+                                      exact=exact, progress=progress, tile_size=tile_size),
+                      alpha, channel_axis)
 
 
 def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="reflect", channel_axis=None,
@@ -184,7 +194,7 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
     from restore.operators.kernels import check_kernel
     from restore.recipes import DEBLUR
 
-    image = as_float_image(image, name="image")
+    image, alpha = split_alpha(as_float_image(image, name="image"), channel_axis)
     prior = get_prior(prior)
     check_large_enough(image, channel_axis, prior)
     sigma = check_sigma(sigma)
@@ -195,9 +205,9 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
     if kernel.shape[0] > height or kernel.shape[1] > width:
         raise ValueError(f"the {kernel.shape[0]}x{kernel.shape[1]} kernel is larger than the "
                          f"{height}x{width} image; give a smaller kernel or a larger image")
-    return DEBLUR.restore(image, kernel, sigma, prior, boundary=boundary,
-                          channel_axis=channel_axis, rng=rng, exact=exact, progress=progress,
-                          tile_size=tile_size)
+    return with_alpha(DEBLUR.restore(image, kernel, sigma, prior, boundary=boundary,
+                                     channel_axis=channel_axis, rng=rng, exact=exact,
+                                     progress=progress, tile_size=tile_size), alpha, channel_axis)
 
 
 def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel_axis=None, rng=None,
@@ -257,13 +267,14 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
     from priors.registry import get_prior
     from restore.recipes import INPAINT
 
-    image = as_float_image(image, name="image")
+    image, alpha = split_alpha(as_float_image(image, name="image"), channel_axis)
     prior = get_prior(prior)
     check_large_enough(image, channel_axis, prior)
     sigma = check_sigma(INPAINT_DEFAULT_SIGMA if sigma is None else sigma)
     known = _check_mask(mask, to_channels_last(image, channel_axis).shape[:2])
-    return INPAINT.restore(image, known, sigma, prior, channel_axis=channel_axis, rng=rng,
-                           exact=exact, progress=progress, tile_size=tile_size)
+    return with_alpha(INPAINT.restore(image, known, sigma, prior, channel_axis=channel_axis,
+                                      rng=rng, exact=exact, progress=progress,
+                                      tile_size=tile_size), alpha, channel_axis)
 
 
 def check_large_enough(image, channel_axis, prior):

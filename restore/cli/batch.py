@@ -6,7 +6,7 @@ import traceback
 from pathlib import Path
 
 from restore.cli.kernel_spec import parse_kernel
-from restore.cli.messages import inform, print_error
+from restore.cli.messages import inform, out_of_memory, print_error
 from restore.cli.options import UsageError
 from restore.cli.paths import check_output_folder, same_file
 from restore.cli.restore_file import check_task_options, restore_file
@@ -26,11 +26,11 @@ def run(args, inputs):
                          f"'{output_folder}'")
     if args.reference is not None:
         raise UsageError("--reference compares one image; it cannot be used with a batch")
-    check_task_options(args)
     if output_folder.exists() and not output_folder.is_dir():
         raise UsageError(f"-o '{output_folder}' is a file; a batch needs a folder")
     jobs = batch_jobs(inputs, output_folder)
-    kernel = parse_kernel(args.kernel) if args.task == "deblur" else None
+    check_task_options(args, {output.suffix.lower() for _, output in jobs})
+    kernel = parse_kernel(args.kernel, args.max_pixels) if args.task == "deblur" else None
     try:
         output_folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -44,10 +44,11 @@ def run(args, inputs):
                 done, _ = restore_file(args, input_path, output_path, kernel, progress=False)
                 if args.verbose:
                     inform(args, f"{input_path}: {done}")
-            except (ValueError, TypeError, OSError, UsageError) as error:
+            except (ValueError, TypeError, OSError, UsageError, MemoryError) as error:
                 if args.verbose:
                     traceback.print_exc(file=sys.stderr)
-                failures.append((input_path, " ".join(str(error).split())))
+                why = out_of_memory(error) if isinstance(error, MemoryError) else str(error)
+                failures.append((input_path, " ".join(why.split())))
             bar.update()
     if failures:
         listed = "; ".join(f"{path}: {why}" for path, why in failures)

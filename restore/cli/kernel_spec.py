@@ -9,7 +9,7 @@ from restore.cli.options import UsageError
 EXPECTED = "expected gaussian:STD or motion:LENGTH,ANGLE, e.g. gaussian:1.6 or motion:15,45"
 
 
-def parse_kernel(spec):
+def parse_kernel(spec, max_pixels=None):
     """The kernel of ``--kernel``, normalised to sum 1.
 
     Every problem (bad syntax, unreadable file, empty or negative weights) is
@@ -21,7 +21,7 @@ def parse_kernel(spec):
         kind, _, values = spec.partition(":")
         if kind in ("gaussian", "motion"):
             return _parametric(kind, values)
-        return check_kernel(_read_weights(Path(spec)))
+        return check_kernel(_read_weights(Path(spec), max_pixels))
     except (ValueError, TypeError, OSError) as error:
         raise UsageError(f"bad --kernel '{spec}': {error}") from None
 
@@ -45,15 +45,20 @@ def _parametric(kind, values):
     return gaussian_kernel(*numbers) if kind == "gaussian" else motion_kernel(*numbers)
 
 
-def _read_weights(path):
-    """Weights from a ``.npy`` file, or the grey levels of an image file."""
+def _read_weights(path, max_pixels):
+    """Weights from a ``.npy`` file, or the grey levels of an image file; sizes over
+    ``max_pixels`` are refused from the header, before reading."""
     import numpy as np
 
     from restore.io import read_image
+    from restore.io.budget import check_pixel_budget
+    from restore.io.decoders import npy_header
 
     if not path.is_file():
         raise ValueError("no such file, and not gaussian:STD or motion:LENGTH,ANGLE")
     if path.suffix.lower() == ".npy":
+        shape, _ = npy_header(path)
+        check_pixel_budget(int(np.prod(shape)), 1, max_pixels, what="the kernel file")
         return np.load(path, allow_pickle=False)
-    weights, _ = read_image(path)
+    weights, _ = read_image(path, max_pixels=max_pixels)
     return weights.mean(axis=2) if weights.ndim == 3 else weights

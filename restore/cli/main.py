@@ -1,7 +1,8 @@
 """Entry point of the ``restore`` command: dispatch, exit codes, one-line errors, logging.
 
 Exit status: 0 on success, 1 on a runtime error (unreadable file, failed
-write, ...), 2 on a usage error (bad arguments), 130 when interrupted.
+write, out of memory, ...), 2 on a usage error (bad arguments), 130 when
+interrupted (Ctrl-C), 143 on SIGTERM (:mod:`restore.cli.interrupts`).
 Errors are one line ``Error: ...`` on stderr; ``--verbose`` adds the
 traceback. ``restore train ...`` trains a prior; anything else restores images.
 """
@@ -13,7 +14,8 @@ import logging
 import sys
 import traceback
 
-from restore.cli.messages import print_error
+from restore.cli.interrupts import run_interruptibly
+from restore.cli.messages import out_of_memory, print_error
 from restore.cli.options import UsageError
 
 #: First argument -> the module of that subcommand; no match: restoring images.
@@ -42,7 +44,7 @@ def main(argv=None) -> int:
         command = importlib.import_module(SUBCOMMANDS.get(subcommand, DEFAULT_COMMAND))
         args = command.build_parser().parse_args(argv[1:] if subcommand else argv)
         with _library_logging(verbose=args.verbose, quiet=args.quiet):
-            return command.run(args)
+            return run_interruptibly(lambda: command.run(args))
     except SystemExit as done:  # --help and --version
         return done.code if isinstance(done.code, int) else 0
     except UsageError as error:
@@ -51,6 +53,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print_error("interrupted")
         return 130
+    except MemoryError as error:
+        if verbose:
+            traceback.print_exc(file=sys.stderr)
+        print_error(out_of_memory(error))
+        return 1
     except (ValueError, TypeError, OSError) as error:
         if verbose:
             traceback.print_exc(file=sys.stderr)

@@ -9,7 +9,7 @@ from restore.cli.options import UsageError
 from restore.io import read_image
 
 
-def known_pixels(mask_path, invert, image, info):
+def known_pixels(mask_path, invert, image, info, max_pixels):
     """The known-pixel mask and the info to write the result with.
 
     With ``mask_path``, grey levels >= 50 % are known (< 50 % with
@@ -27,7 +27,7 @@ def known_pixels(mask_path, invert, image, info):
         info = dataclasses.replace(info, alpha=opaque)
     else:
         try:
-            levels, _ = read_image(mask_path)
+            levels, _ = read_image(mask_path, max_pixels=max_pixels)
         except ValueError as error:
             raise UsageError(f"bad --mask: {error}") from None
         levels = levels.mean(axis=2) if levels.ndim == 3 else levels

@@ -18,16 +18,25 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+#: The noise levels ``--sigma`` accepts, on the 0-255 scale: the library's
+#: [SIGMA_MIN, SIGMA_MAX] (1e-4 .. 1 on the [0, 1] scale) times 255.
+SIGMA_255_MIN, SIGMA_255_MAX = 0.0255, 255.0
+
+
 def sigma_255(text):
-    """A noise level on the 0-255 scale, in (0, 255]."""
+    """A noise level on the 0-255 scale, in [0.0255, 255]."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number on the 0-255 scale, got {text!r}") \
             from None
-    if not 0 < value <= 255:
+    if not 0 < value <= SIGMA_255_MAX:
         raise argparse.ArgumentTypeError(f"must be in (0, 255] on the 0-255 scale (25 means "
                                          f"25/255), got {text}")
+    if value < SIGMA_255_MIN:
+        raise argparse.ArgumentTypeError(f"must be at least {SIGMA_255_MIN} on the 0-255 scale "
+                                         f"(below, an image is practically noise-free), got "
+                                         f"{text}")
     return value
 
 

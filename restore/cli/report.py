@@ -5,9 +5,9 @@ from restore.cli.messages import describe
 from restore.io import read_image
 
 
-def read_reference(path, image):
+def read_reference(path, image, max_pixels):
     """The clean image, which must have the shape of ``image``."""
-    reference, _ = read_image(path)
+    reference, _ = read_image(path, max_pixels=max_pixels)
     if reference.shape != image.shape:
         raise ValueError(f"the reference '{path}' is {describe(reference)} but the input is "
                          f"{describe(image)}; give the clean version of the same image")

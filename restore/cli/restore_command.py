@@ -7,6 +7,7 @@ from pathlib import Path
 from restore import __version__
 from restore.cli.options import Parser, add_verbosity, non_negative_int, positive_int, sigma_255
 from restore.io import SUPPORTED_WRITE_EXTENSIONS
+from restore.io.budget import DEFAULT_MAX_PIXELS
 
 DESCRIPTION = """\
 Restore an image with EPLL (expected patch log likelihood, Zoran & Weiss
@@ -44,8 +45,9 @@ examples:
   # or: the missing pixels of damaged.png are transparent (alpha 0)
   restore damaged.png --task inpaint -o whole.png
 
-exit status: 0 success, 1 runtime error (unreadable file, ...), 2 usage error
-(bad arguments, including an unusable --kernel or --mask)"""
+exit status: 0 success, 1 runtime error (unreadable file, image over
+--max-pixels, out of memory, ...), 2 usage error (bad arguments, including an
+unusable --kernel or --mask), 130 interrupted (Ctrl-C), 143 SIGTERM"""
 
 TASKS = ("denoise", "deblur", "inpaint")
 
@@ -69,6 +71,11 @@ def build_parser():
     parser.add_argument("--tile", type=positive_int, metavar="N",
                         help="restore in overlapping tiles of N x N pixels to bound memory "
                              "(default: tiles of 1024 only for images over 4 megapixels)")
+    parser.add_argument("--max-pixels", type=positive_int, metavar="N",
+                        default=DEFAULT_MAX_PIXELS,
+                        help="refuse images (and --reference, --mask, --kernel files) larger "
+                             "than N pixels, read from the file's header before decoding "
+                             "(default: %(default)s, 250 megapixels)")
     parser.add_argument("--task", choices=TASKS, default="denoise",
                         help="what to undo (default: %(default)s)")
     parser.add_argument("--prior", choices=available_priors(),
@@ -133,10 +140,10 @@ def run(args):
 
     input_path, output_path = inputs[0], Path(args.output)
     check_output_name(output_path, SUPPORTED_WRITE_EXTENSIONS)
-    check_task_options(args)
+    check_task_options(args, (output_path.suffix.lower(),))
     refuse_overwriting(output_path, input=input_path, reference=args.reference, mask=args.mask)
     check_output_folder(output_path)
-    kernel = parse_kernel(args.kernel) if args.task == "deblur" else None
+    kernel = parse_kernel(args.kernel, args.max_pixels) if args.task == "deblur" else None
     done, report = restore_file(args, input_path, output_path, kernel,
                                 progress=sys.stderr.isatty() and not args.quiet)
     inform(args, done)

@@ -9,14 +9,30 @@
 The data goes to a hidden temporary file in the destination's folder, is
 flushed to disk, and then replaces the destination (``os.replace``). On any
 failure the temporary file is removed: no partial output is left and an
-existing file is untouched.
+existing file is untouched. A signal handler that ends the process at once
+(the ``restore`` command's, :mod:`restore.cli.interrupts`) calls
+:func:`remove_temporaries` first, so not even SIGTERM leaves one behind.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import secrets
+import threading
 from pathlib import Path
+
+#: Temporary files of the writes in progress; the lock orders their creation and removal.
+_TEMPORARIES = set()
+_TEMPORARIES_LOCK = threading.Lock()
+
+
+def remove_temporaries():
+    """Remove the temporary files of every write in progress and block new ones; for a
+    signal handler that then ends the process (``os._exit``)."""
+    _TEMPORARIES_LOCK.acquire(timeout=1.0)  # held until the process ends
+    for temporary in list(_TEMPORARIES):
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def write_atomically(path, content):
@@ -52,10 +68,13 @@ def write_atomically(path, content):
             write(file)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
+        with _TEMPORARIES_LOCK:
+            os.replace(temporary, path)
+            _TEMPORARIES.discard(temporary)
     except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        _TEMPORARIES.discard(temporary)
         if isinstance(error, OSError):
             raise OSError(f"cannot write '{path}': {error.strerror or error}") from error
         raise
@@ -68,8 +87,10 @@ def _create_temporary(path):
     for _ in range(100):
         temporary = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
         try:
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                                 | getattr(os, "O_BINARY", 0), 0o666)
+            with _TEMPORARIES_LOCK:
+                descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                                     | getattr(os, "O_BINARY", 0), 0o666)
+                _TEMPORARIES.add(temporary)
         except FileExistsError:
             continue
         except FileNotFoundError:

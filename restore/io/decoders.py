@@ -24,7 +24,7 @@ NPY_AGAIN = "save it again with numpy.save"
 
 def read_npy(path, max_pixels):
     """The array of a ``.npy`` file; its header (dtype, shape, size) is checked first."""
-    shape, dtype = _npy_header(path)
+    shape, dtype = npy_header(path)
     if dtype.hasobject:
         raise ValueError(f"the .npy file holds Python objects (dtype {dtype}), not numbers; "
                          "save a numeric array (float32 in [0, 1], uint8 or uint16)")
@@ -44,7 +44,7 @@ def read_npy(path, max_pixels):
     return array, "float", "NPY"
 
 
-def _npy_header(path):
+def npy_header(path):
     """``(shape, dtype)`` from a ``.npy`` header, without reading the data."""
     from numpy.lib import format as npy
 

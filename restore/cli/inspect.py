@@ -46,6 +46,10 @@ def build_parser():
     return parser
 
 
+#: The registered priors that are Gaussian mixtures.
+GMM_NAMES = ("gmm", "gmm-untied")
+
+
 def load_gmm(name):
     """A GMM prior from a registered name or a ``.npz`` path; a clear error otherwise."""
     from priors.gmm import GaussianMixturePrior
@@ -55,13 +59,11 @@ def load_gmm(name):
         if not Path(name).is_file():
             raise OSError(f"prior file '{name}' does not exist")
         return GaussianMixturePrior.load(name)
-    if name not in available_priors():
-        raise ValueError(f"unknown prior {name!r}; give gmm, gmm-untied or a GMM .npz file")
-    prior = get_prior(name)
-    if not isinstance(prior, GaussianMixturePrior):
-        raise ValueError(f"inspect draws Gaussian mixture priors; {name!r} is not one (give "
-                         "gmm, gmm-untied or a GMM .npz file)")
-    return prior
+    if name in GMM_NAMES:
+        return get_prior(name)
+    what = "is not one" if name in available_priors() else "is not a registered prior"
+    raise ValueError(f"inspect draws Gaussian mixture priors; {name!r} {what} (give "
+                     f"{', '.join(GMM_NAMES)} or a GMM .npz file)")
 
 
 def run(args):

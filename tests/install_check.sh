@@ -16,8 +16,7 @@ test -s from-install.png
 if venv/bin/python -c "import benchmarks" 2>/dev/null; then
     echo "install check: a top-level 'benchmarks' package was installed" >&2; exit 1
 fi
-venv/bin/python -m pip wheel --quiet --no-deps --no-build-isolation -w wheels "$repo" \
-    || venv/bin/python -m pip wheel --quiet --no-deps -w wheels "$repo"
+venv/bin/python -m pip wheel --quiet --no-deps -w wheels "$repo"
 venv/bin/python -m pip install --quiet --force-reinstall --no-deps wheels/restore-*.whl
 venv/bin/restore "$example" --sigma 25 -o from-wheel.png
 test -s from-wheel.png

@@ -23,6 +23,15 @@ SUBCOMMANDS = {"train": "restore.cli.train", "inspect": "restore.cli.inspect"}
 DEFAULT_COMMAND = "restore.cli.restore_command"
 
 
+def _help_prefix(subcommand, argv):
+    """The words before ``--help`` in a usage error's hint: ``train gmm``, ``inspect``, ..."""
+    if subcommand is None:
+        return ""
+    if subcommand == "train" and len(argv) > 1 and not argv[1].startswith("-"):
+        return f"train {argv[1]} "
+    return f"{subcommand} "
+
+
 def main(argv=None) -> int:
     """Run the ``restore`` command.
 
@@ -48,7 +57,7 @@ def main(argv=None) -> int:
     except SystemExit as done:  # --help and --version
         return done.code if isinstance(done.code, int) else 0
     except UsageError as error:
-        print_error(f"{error} (see `restore {'train gmm ' if subcommand else ''}--help`)")
+        print_error(f"{error} (see `restore {_help_prefix(subcommand, argv)}--help`)")
         return 2
     except KeyboardInterrupt:
         print_error("interrupted")

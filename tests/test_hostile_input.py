@@ -4,7 +4,7 @@ Every case asserts the exit status, exactly one ``Error:`` line and no
 traceback, no file left behind (not even a temporary one), the input
 unchanged and bounded time; bombs and signals run the command in a child
 process, whose time to refuse (the call to ``main``, imports excluded) and
-peak resident memory (``ru_maxrss`` of the whole process) are measured.
+peak resident memory (``VmHWM`` of the whole child process) are measured.
 """
 import os
 import signal

@@ -97,12 +97,9 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
         The restored image, same shape, clipped to [0, 1]; float32 input
         stays float32, anything else comes back as float64.
     """
-    from priors.registry import get_prior
     from restore.recipes import DENOISE
 
-    image, alpha = split_alpha(as_float_image(image, name="image"), channel_axis)
-    prior = get_prior(prior)
-    check_large_enough(image, channel_axis, prior)
+    image, alpha, prior = _prepared(image, channel_axis, prior)
     if sigma is None:
         sigma = estimate_sigma(image, channel_axis=channel_axis)
         logger.info("estimated noise sigma = %.4f (%.2f on the 0-255 scale)", sigma, sigma * 255)
@@ -190,13 +187,10 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
     >>> deblur(blurred, gaussian_kernel(1.5), 0.01, boundary="circular", rng=0).shape
     (40, 40)
     """
-    from priors.registry import get_prior
     from restore.operators.kernels import check_kernel
     from restore.recipes import DEBLUR
 
-    image, alpha = split_alpha(as_float_image(image, name="image"), channel_axis)
-    prior = get_prior(prior)
-    check_large_enough(image, channel_axis, prior)
+    image, alpha, prior = _prepared(image, channel_axis, prior)
     sigma = check_sigma(sigma)
     kernel = check_kernel(kernel)
     if boundary not in BOUNDARIES:
@@ -264,17 +258,26 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
         A bad image or sigma; a mask that is not 2-D, not of the image's
         height and width, not boolean or 0/1, or with no known pixel.
     """
-    from priors.registry import get_prior
     from restore.recipes import INPAINT
 
-    image, alpha = split_alpha(as_float_image(image, name="image"), channel_axis)
-    prior = get_prior(prior)
-    check_large_enough(image, channel_axis, prior)
+    image, alpha, prior = _prepared(image, channel_axis, prior)
     sigma = check_sigma(INPAINT_DEFAULT_SIGMA if sigma is None else sigma)
     known = _check_mask(mask, to_channels_last(image, channel_axis).shape[:2])
     return with_alpha(INPAINT.restore(image, known, sigma, prior, channel_axis=channel_axis,
                                       rng=rng, exact=exact, progress=progress,
                                       tile_size=tile_size), alpha, channel_axis)
+
+
+def _prepared(image, channel_axis, prior):
+    """``(image, alpha, prior)``: the image as floats without its alpha plane (passed through,
+    see :func:`restore.core.validation.split_alpha`), the prior resolved once and checked
+    against the image's size."""
+    from priors.registry import get_prior
+
+    image, alpha = split_alpha(as_float_image(image, name="image"), channel_axis)
+    prior = get_prior(prior)
+    check_large_enough(image, channel_axis, prior)
+    return image, alpha, prior
 
 
 def check_large_enough(image, channel_axis, prior):

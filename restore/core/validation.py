@@ -130,8 +130,3 @@ def from_channels_last(image, channel_axis, ndim):
     if channel_axis is None or ndim == 2:
         return image
     return np.moveaxis(image, -1, channel_axis)
-
-
-def as_rng(rng):
-    """``np.random.default_rng`` for a seed, a Generator or ``None``."""
-    return np.random.default_rng(rng)

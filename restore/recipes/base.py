@@ -73,6 +73,14 @@ class Recipe:
         return self.schedule
 
     # ------------------------------------------------------------------ the steps
+    def restore_image(self, image, data, sigma, prior, *, channel_axis=None, **options):
+        """:meth:`run` on an image whose channels (if any) are on ``channel_axis``: they are
+        moved last for the run and back after it."""
+        from restore.core.validation import from_channels_last, to_channels_last
+
+        restored = self.run(to_channels_last(image, channel_axis), data, sigma, prior, **options)
+        return from_channels_last(restored, channel_axis, image.ndim)
+
     def run(self, image, data, sigma, prior, *, rng=None, exact=False, progress=False,
             tile_size=None, stopwatch=NoStopwatch()):
         """Restore a channels-last ``(H, W)`` or ``(H, W, C)`` image; clipped to [0, 1], in

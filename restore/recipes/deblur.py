@@ -51,9 +51,6 @@ class DeblurRecipe(Recipe):
                 rng=None, exact=False, progress=False, tile_size=None, stopwatch=NoStopwatch()):
         """Deblur ``image`` (the library's :func:`restore.deblur` without its checks; the
         kernel normalised, ``prior`` a prior object)."""
-        from restore.core.validation import from_channels_last, to_channels_last
-
-        restored = self.run(to_channels_last(image, channel_axis), BlurData(kernel, boundary),
-                            sigma, prior, rng=rng, exact=exact, progress=progress,
-                            tile_size=tile_size, stopwatch=stopwatch)
-        return from_channels_last(restored, channel_axis, image.ndim)
+        return self.restore_image(image, BlurData(kernel, boundary), sigma, prior,
+                                  channel_axis=channel_axis, rng=rng, exact=exact,
+                                  progress=progress, tile_size=tile_size, stopwatch=stopwatch)

@@ -34,9 +34,6 @@ class DenoiseRecipe(Recipe):
                 progress=False, tile_size=None, stopwatch=NoStopwatch()):
         """Denoise ``image`` (the library's :func:`restore.denoise` without its checks;
         ``prior`` a prior object)."""
-        from restore.core.validation import from_channels_last, to_channels_last
-
-        restored = self.run(to_channels_last(image, channel_axis), None, sigma, prior, rng=rng,
-                            exact=exact, progress=progress, tile_size=tile_size,
-                            stopwatch=stopwatch)
-        return from_channels_last(restored, channel_axis, image.ndim)
+        return self.restore_image(image, None, sigma, prior, channel_axis=channel_axis, rng=rng,
+                                  exact=exact, progress=progress, tile_size=tile_size,
+                                  stopwatch=stopwatch)

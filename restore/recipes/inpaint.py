@@ -57,9 +57,6 @@ class InpaintRecipe(Recipe):
                 progress=False, tile_size=None, stopwatch=NoStopwatch()):
         """Inpaint ``image`` where ``known`` (an (H, W) boolean mask) is False (the
         library's :func:`restore.inpaint` without its checks; ``prior`` a prior object)."""
-        from restore.core.validation import from_channels_last, to_channels_last
-
-        restored = self.run(to_channels_last(image, channel_axis), known, sigma, prior,
-                            rng=rng, exact=exact, progress=progress, tile_size=tile_size,
-                            stopwatch=stopwatch)
-        return from_channels_last(restored, channel_axis, image.ndim)
+        return self.restore_image(image, known, sigma, prior, channel_axis=channel_axis,
+                                  rng=rng, exact=exact, progress=progress, tile_size=tile_size,
+                                  stopwatch=stopwatch)

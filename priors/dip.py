@@ -50,7 +50,7 @@ from restore.operators import Composite, Identity, Mask
 from restore.operators.torch_twins import torch_operator
 
 #: Most Adam steps per task, for the paper's network. docs/tuning.md#dip-iterations
-DEFAULT_ITERATIONS = {"denoise": 1800, "inpaint": 6000, "deblur": 3000}
+DEFAULT_ITERATIONS = {"denoise": 1800, "inpaint": 6000, "deblur": 3000, "upscale": 2000}
 
 #: ``tau`` of the discrepancy stop ``mean((A x - y)^2) <= tau sigma^2``.
 DISCREPANCY = 1.0

@@ -2,10 +2,11 @@
 
 Public API::
 
-    from restore import denoise, deblur, inpaint, estimate_sigma
+    from restore import denoise, deblur, inpaint, upscale, estimate_sigma
     clean = denoise(noisy, sigma=25 / 255)          # images in [0, 1]
     sharp = deblur(blurred, kernel, sigma=0.01)     # known blur kernel
     whole = inpaint(damaged, known)                 # known: True where the pixel is observed
+    large = upscale(small, 3)                       # 3 times the height and width
 
 Names load lazily (as scikit-image does): ``import restore`` is cheap, and a low
 layer such as :mod:`restore.operators` imports without the library. The GMM
@@ -14,7 +15,7 @@ path never imports torch.
 import importlib
 
 __version__ = "0.1.0"
-_API = ("deblur", "denoise", "estimate_sigma", "inpaint")
+_API = ("deblur", "denoise", "estimate_sigma", "inpaint", "upscale")
 __all__ = [*_API, "__version__"]
 
 

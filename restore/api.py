@@ -15,7 +15,7 @@ import numpy as np
 
 from restore.core.validation import (SIGMA_MIN, as_float_image, check_sigma, split_alpha,
                                      to_channels_last, with_alpha)
-from restore.recipes.settings import DEFAULT_PRIORS, INPAINT_DEFAULT_SIGMA
+from restore.recipes.settings import DEFAULT_PRIORS, INPAINT_DEFAULT_SIGMA, UPSCALE_DEFAULT_SIGMA
 
 logger = logging.getLogger("restore")
 
@@ -24,8 +24,11 @@ BOUNDARIES = ("reflect", "circular")
 #: :func:`estimate_sigma` looks at most at a centre crop of this many pixels a side.
 SIGMA_ESTIMATE_SIDE = 2048
 
-__all__ = ["BOUNDARIES", "DEFAULT_PRIORS", "check_large_enough", "deblur", "denoise",
-           "estimate_sigma", "inpaint"]
+#: The largest image :func:`upscale` makes, in pixels (the image reader's default limit).
+MAX_OUTPUT_PIXELS = 250_000_000
+
+__all__ = ["BOUNDARIES", "DEFAULT_PRIORS", "MAX_OUTPUT_PIXELS", "check_large_enough", "deblur",
+           "denoise", "estimate_sigma", "inpaint", "upscale"]
 
 
 def estimate_sigma(image, *, channel_axis=None) -> float:
@@ -266,6 +269,82 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
     return with_alpha(INPAINT.restore(image, known, sigma, prior, channel_axis=channel_axis,
                                       rng=rng, exact=exact, progress=progress,
                                       tile_size=tile_size), alpha, channel_axis)
+
+
+def upscale(image, scale, *, kernel="bicubic", sigma=None, prior=DEFAULT_PRIORS["upscale"],
+            boundary="reflect", channel_axis=None, rng=None, exact=False, progress=False,
+            tile_size=None, max_pixels=MAX_OUTPUT_PIXELS):
+    """Enlarge an image ``scale`` times (super-resolution) with EPLL.
+
+    The model is ``y = S_s H x + n``: ``H`` blurs, ``S_s`` keeps every
+    ``scale``-th pixel (:class:`restore.operators.downsample.Downsample`). EPLL
+    minimises ``lambda/2 ||S_s H x - y||^2 - sum_i log p(P_i x)`` by half-quadratic
+    splitting from the bicubic interpolation of ``y``, with the schedule tuned on
+    Train400 for the scale (:data:`restore.recipes.settings.UPSCALE_SCHEDULES`; 2, 3
+    and 4 tuned, larger scales use 4's).
+
+    Parameters
+    ----------
+    image : ndarray, (h, w) or with a channel axis
+        The small image, floats in [0, 1] (integers are scaled).
+    scale : int
+        At least 2; the result is ``(scale h, scale w)``.
+    kernel : "bicubic", "gaussian" or array_like
+        ``H``: ``"bicubic"``, the antialiasing of MATLAB's ``imresize(x, 1/scale)``
+        (:func:`~restore.operators.downsample.bicubic_kernel`), the standard
+        benchmark degradation; ``"gaussian"``, a Gaussian of standard deviation
+        ``scale / 2`` pixels; or a 2-D kernel of the fine grid (normalised).
+        Pixel ``(r0 + scale i, c0 + scale j)`` of the blurred image is kept,
+        ``r0 = c0 = (scale - 1) // 2``.
+    sigma : float, optional
+        Noise of ``image`` on the [0, 1] scale; default
+        :data:`~restore.recipes.settings.UPSCALE_DEFAULT_SIGMA` (1/255, 8-bit rounding).
+    prior, channel_axis, rng, exact, progress, tile_size
+        As in :func:`deblur` (``tile_size`` counts pixels of the result); the
+        default prior is ``"gmm-untied"``. Deep Image Prior (``"dip"``) fits
+        ``S_s H f(z)`` to ``y``. An alpha plane is enlarged by the bicubic spline.
+    boundary : {"reflect", "circular"}
+        As in :func:`deblur`; ``"reflect"`` is ``imresize``'s.
+    max_pixels : int
+        Refuse results of more pixels than this (memory).
+
+    Returns
+    -------
+    ndarray
+        ``(scale h, scale w)`` with the input's channels, clipped to [0, 1];
+        float32 input stays float32, anything else comes back as float64.
+
+    Raises
+    ------
+    ValueError, TypeError
+        A bad image or sigma; a scale that is not an integer of at least 2; a
+        bad kernel; a result over ``max_pixels`` or smaller than one patch.
+    """
+    from priors.registry import get_prior
+    from restore.recipes import UPSCALE
+    from restore.recipes.upscale import UpscaleData, interpolate, upscale_kernel
+
+    image, alpha = split_alpha(as_float_image(image, name="image"), channel_axis)
+    kernel = upscale_kernel(kernel, scale)
+    height, width = to_channels_last(image, channel_axis).shape[:2]
+    if height * width * scale**2 > max_pixels:
+        raise ValueError(f"enlarging the {width}x{height} image {scale} times would make "
+                         f"{width * scale}x{height * scale} pixels, over the limit of "
+                         f"{max_pixels / 1e6:g} megapixels; choose a smaller scale or image, or "
+                         "raise max_pixels")
+    if boundary not in BOUNDARIES:
+        raise ValueError(f"boundary must be one of {BOUNDARIES}, got {boundary!r}")
+    prior = get_prior(prior)
+    check_large_enough(np.empty((height * scale, width * scale)), None, prior)
+    sigma = check_sigma(UPSCALE_DEFAULT_SIGMA if sigma is None else sigma)
+    restored = UPSCALE.restore(image, scale, kernel, sigma, prior, boundary=boundary,
+                               channel_axis=channel_axis, rng=rng, exact=exact,
+                               progress=progress, tile_size=tile_size)
+    if alpha is not None:
+        data = UpscaleData((height * scale, width * scale), scale, kernel, boundary,
+                           ((scale - 1) // 2,) * 2)
+        alpha = np.clip(interpolate(UPSCALE.operator(data).lift(alpha), data), 0, 1)
+    return with_alpha(restored, alpha, channel_axis)
 
 
 def _prepared(image, channel_axis, prior):

@@ -5,7 +5,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from restore.cli.kernel_spec import parse_kernel
+from restore.cli.kernel_spec import task_kernel
 from restore.cli.messages import inform, out_of_memory, print_error
 from restore.cli.options import UsageError
 from restore.cli.paths import check_output_folder, same_file
@@ -30,7 +30,7 @@ def run(args, inputs):
         raise UsageError(f"-o '{output_folder}' is a file; a batch needs a folder")
     jobs = batch_jobs(inputs, output_folder)
     check_task_options(args, {output.suffix.lower() for _, output in jobs})
-    kernel = parse_kernel(args.kernel, args.max_pixels) if args.task == "deblur" else None
+    kernel = task_kernel(args)
     try:
         output_folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:

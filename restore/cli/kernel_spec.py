@@ -26,6 +26,16 @@ def parse_kernel(spec, max_pixels=None):
         raise UsageError(f"bad --kernel '{spec}': {error}") from None
 
 
+def task_kernel(args):
+    """The kernel of the task: deblur's ``--kernel``; upscale's (``"bicubic"`` by default,
+    passed on by name); None for the other tasks."""
+    if args.task == "upscale" and args.kernel in (None, "bicubic"):
+        return "bicubic"
+    if args.task in ("deblur", "upscale"):
+        return parse_kernel(args.kernel, args.max_pixels)
+    return None
+
+
 def check_kernel_fits(kernel, image):
     """A usage error if the kernel is larger than the image."""
     if kernel.shape[0] > image.shape[0] or kernel.shape[1] > image.shape[1]:

@@ -40,6 +40,19 @@ def sigma_255(text):
     return value
 
 
+def scale_factor(text):
+    """An enlargement factor: an integer of at least 2."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number such as 2, 3 or 4, got "
+                                         f"{text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2 (upscale enlarges the image), "
+                                         f"got {value}")
+    return value
+
+
 def positive_int(text):
     return _integer_at_least(text, 1)
 

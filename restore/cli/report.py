@@ -14,14 +14,15 @@ def read_reference(path, image, max_pixels):
     return reference
 
 
-def quality_report(noisy, restored, reference, channel_axis):
-    """Lines with PSNR and SSIM (data range 1) of the input and the output against ``reference``."""
+def quality_report(noisy, restored, reference, channel_axis, *, input_label="input:"):
+    """Lines with PSNR and SSIM (data range 1) of the input (or what ``input_label`` names, e.g.
+    the bicubic enlargement of an upscaled input) and the output against ``reference``."""
     import numpy as np
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
     reference = np.asarray(reference, dtype=np.float64)
     lines = []
-    for label, image in (("input:", noisy), ("output:", restored)):
+    for label, image in ((input_label, noisy), ("output:", restored)):
         image = np.asarray(image, dtype=np.float64)
         psnr = peak_signal_noise_ratio(reference, image, data_range=1.0)
         ssim = structural_similarity(reference, image, data_range=1.0, channel_axis=channel_axis)

@@ -5,15 +5,16 @@ import sys
 from pathlib import Path
 
 from restore import __version__
-from restore.cli.options import Parser, add_verbosity, non_negative_int, positive_int, sigma_255
+from restore.cli.options import (Parser, add_verbosity, non_negative_int, positive_int,
+                                 scale_factor, sigma_255)
 from restore.io import SUPPORTED_WRITE_EXTENSIONS
 from restore.io.budget import DEFAULT_MAX_PIXELS
 
 DESCRIPTION = """\
 Restore an image with EPLL (expected patch log likelihood, Zoran & Weiss
 2011) and a learned patch prior: remove Gaussian noise (--task denoise, the
-default), a known blur (--task deblur --kernel ...) or fill in missing pixels
-(--task inpaint).
+default), a known blur (--task deblur --kernel ...), fill in missing pixels
+(--task inpaint) or enlarge a small image (--task upscale --scale N).
 
 Reads PNG, TIFF, JPEG or .npy; writes PNG, TIFF or .npy (chosen by the
 extension of -o) with the input's bit depth and alpha channel. Colour images
@@ -45,11 +46,15 @@ examples:
   # or: the missing pixels of damaged.png are transparent (alpha 0)
   restore damaged.png --task inpaint -o whole.png
 
+  # upscale: 3 times the width and height, undoing MATLAB-style bicubic
+  # shrinking (--kernel gaussian:STD or a file for another blur)
+  restore small.png --task upscale --scale 3 -o big.png
+
 exit status: 0 success, 1 runtime error (unreadable file, image over
 --max-pixels, out of memory, ...), 2 usage error (bad arguments, including an
 unusable --kernel or --mask), 130 interrupted (Ctrl-C), 143 SIGTERM"""
 
-TASKS = ("denoise", "deblur", "inpaint")
+TASKS = ("denoise", "deblur", "inpaint", "upscale")
 
 
 def build_parser():
@@ -84,14 +89,20 @@ def build_parser():
     parser.add_argument("--sigma", type=sigma_255, metavar="S",
                         help="noise standard deviation on the 0-255 scale, as in the papers: "
                              "25 means 25/255 of the intensity range (default: estimated "
-                             "from the image and printed; for inpaint: 1, i.e. 1/255)")
+                             "from the image and printed; for inpaint and upscale: 1, i.e. "
+                             "1/255)")
+    parser.add_argument("--scale", type=scale_factor, metavar="N",
+                        help="upscale: enlarge N times (an integer, at least 2); the output "
+                             "is N times the input's width and height")
     parser.add_argument("--kernel", metavar="KERNEL",
-                        help="deblur: the blur kernel: a file (.npy, or an image whose grey "
+                        help="upscale: the blur before the shrinking, bicubic (default: "
+                             "MATLAB's imresize), gaussian:STD or a file. "
+                             "deblur: the blur kernel: a file (.npy, or an image whose grey "
                              "levels are the weights; normalised to sum 1), gaussian:STD "
                              "(standard deviation in pixels) or motion:LENGTH,ANGLE (pixels, "
                              "degrees counter-clockwise from horizontal)")
     parser.add_argument("--boundary", choices=("reflect", "circular"), default="reflect",
-                        help="deblur: how the blur treats the borders: reflect (photographs, "
+                        help="deblur, upscale: how the blur treats the borders: reflect (photographs, "
                              "default) or circular (the image wraps around, as in synthetic "
                              "FFT blurs)")
     parser.add_argument("--mask", metavar="MASK",
@@ -133,7 +144,7 @@ def run(args):
         from restore.cli import batch
 
         return batch.run(args, inputs)
-    from restore.cli.kernel_spec import parse_kernel
+    from restore.cli.kernel_spec import task_kernel
     from restore.cli.messages import inform
     from restore.cli.paths import check_output_folder, check_output_name, refuse_overwriting
     from restore.cli.restore_file import check_task_options, restore_file
@@ -143,7 +154,7 @@ def run(args):
     check_task_options(args, (output_path.suffix.lower(),))
     refuse_overwriting(output_path, input=input_path, reference=args.reference, mask=args.mask)
     check_output_folder(output_path)
-    kernel = parse_kernel(args.kernel, args.max_pixels) if args.task == "deblur" else None
+    kernel = task_kernel(args)
     done, report = restore_file(args, input_path, output_path, kernel,
                                 progress=sys.stderr.isatty() and not args.quiet)
     inform(args, done)

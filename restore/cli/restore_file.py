@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from restore import api
 from restore.cli.kernel_spec import check_kernel_fits
 from restore.cli.masks import known_pixels
@@ -23,8 +25,12 @@ def check_task_options(args, output_extensions=()):
     errors, raised before any file is read. Fills in the task's default prior."""
     if args.prior is None:
         args.prior = api.DEFAULT_PRIORS[args.task]
-    if args.task != "deblur" and args.kernel is not None:
-        raise UsageError(f"--kernel is for --task deblur, not --task {args.task}")
+    if args.task not in ("deblur", "upscale") and args.kernel is not None:
+        raise UsageError(f"--kernel is for --task deblur and upscale, not --task {args.task}")
+    if args.task != "upscale" and args.scale is not None:
+        raise UsageError(f"--scale is for --task upscale, not --task {args.task}")
+    if args.task == "upscale" and args.scale is None:
+        raise UsageError("--task upscale needs --scale N, the enlargement (2, 3, 4, ...)")
     if args.task == "deblur" and args.kernel is None:
         raise UsageError("--task deblur needs the blur: --kernel FILE, gaussian:STD or "
                          "motion:LENGTH,ANGLE")
@@ -48,16 +54,32 @@ def check_task_options(args, output_extensions=()):
 
 def restore_file(args, input_path, output_path, kernel, *, progress):
     """Restore one file into ``output_path``; return the summary line and quality lines."""
-    image, info = read_image(input_path, max_pixels=args.max_pixels)
+    if args.task == "upscale":
+        image, info = read_small_image(input_path, args.scale, args.max_pixels)
+    else:
+        image, info = read_image(input_path, max_pixels=args.max_pixels)
     check_float_range(image, info)
-    reference = None if args.reference is None else read_reference(args.reference, image,
+    scale = args.scale if args.task == "upscale" else 1
+    like = np.broadcast_to(np.float32(0), (image.shape[0] * scale, image.shape[1] * scale)
+                           + image.shape[2:])
+    reference = None if args.reference is None else read_reference(args.reference, like,
                                                                     args.max_pixels)
     channel_axis = -1 if image.ndim == 3 else None
-    api.check_large_enough(image, channel_axis, args.prior)
+    if args.task != "upscale":  # upscale checks the size of its result
+        api.check_large_enough(image, channel_axis, args.prior)
     options = dict(prior=_prior(args), channel_axis=channel_axis, rng=args.seed,
                    exact=args.exact, progress=progress, tile_size=args.tile)
     start = time.perf_counter()
-    if args.task == "inpaint":
+    compared, label = image, "input:"
+    if args.task == "upscale":
+        restored, info = _upscale(args, image, info, kernel, options)
+        if reference is not None:
+            from skimage.transform import resize
+
+            compared, label = resize(image, like.shape, order=3, anti_aliasing=False), "bicubic:"
+        done = (f"enlarged {describe(image)} {scale} times to {restored.shape[1]}x"
+                f"{restored.shape[0]} pixels")
+    elif args.task == "inpaint":
         known, info = known_pixels(args.mask, args.invert_mask, image, info, args.max_pixels)
         sigma = args.sigma / 255 if args.sigma is not None else None
         restored = api.inpaint(image, known, sigma, **options)
@@ -74,12 +96,45 @@ def restore_file(args, input_path, output_path, kernel, *, progress):
             restored = api.denoise(image, sigma=sigma, **options)
             done = f"denoised {describe(image)} at sigma {sigma * 255:.1f}"
     elapsed = time.perf_counter() - start
-    report = [] if reference is None else quality_report(image, restored, reference,
-                                                         channel_axis)
+    report = [] if reference is None else quality_report(compared, restored, reference,
+                                                         channel_axis, input_label=label)
     depth = None if args.bit_depth is None else (
         "float" if args.bit_depth == "float" else int(args.bit_depth))
     write_image(output_path, restored, info, bit_depth=depth)
     return f"{done} in {elapsed:.1f} s; wrote {output_path}", report
+
+
+def read_small_image(path, scale, max_pixels):
+    """Read the input of ``--task upscale``; refuse it, before restoring anything, when
+    ``scale`` times its width and height would exceed ``max_pixels``."""
+    image, info = read_image(path, max_pixels=max_pixels)
+    height, width = image.shape[:2]
+    if height * width * scale**2 > max_pixels:
+        raise ValueError(f"cannot enlarge '{path}' ({width}x{height}) {scale} times: the result, "
+                         f"{width * scale}x{height * scale} pixels, would exceed the limit of "
+                         f"{max_pixels / 1e6:g} megapixels (--max-pixels {max_pixels}); choose a "
+                         "smaller --scale or image, or raise --max-pixels")
+    return image, info
+
+
+def _upscale(args, image, info, kernel, options):
+    """``(enlarged image, info)``: an alpha plane is enlarged with the image (by the bicubic
+    spline, :func:`restore.upscale`), the image through the library."""
+    from dataclasses import replace
+
+    from restore.core.validation import as_float_image
+
+    sigma = args.sigma / 255 if args.sigma is not None else None
+    call = dict(kernel=kernel, sigma=sigma, boundary=args.boundary,
+                max_pixels=args.max_pixels, **options)
+    if info.alpha is None:
+        return api.upscale(image, args.scale, **call), info
+    planes = image[..., None] if image.ndim == 2 else image
+    alpha = as_float_image(info.alpha, name="alpha").astype(planes.dtype)
+    joined = np.concatenate([planes, alpha[..., None]], axis=2)
+    enlarged = api.upscale(joined, args.scale, **{**call, "channel_axis": -1})
+    restored = enlarged[..., 0] if image.ndim == 2 else enlarged[..., :-1]
+    return restored, replace(info, alpha=np.ascontiguousarray(enlarged[..., -1]))
 
 
 def check_float_range(image, info):

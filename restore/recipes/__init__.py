@@ -9,13 +9,16 @@ from restore.recipes.deblur import BlurData, DeblurRecipe
 from restore.recipes.denoise import DenoiseRecipe
 from restore.recipes.inpaint import InpaintRecipe
 from restore.recipes.base import Recipe
+from restore.recipes.upscale import UpscaleData, UpscaleRecipe
 from restore.solvers.epll import FastSettings
 
 DENOISE = DenoiseRecipe()
 DEBLUR = DeblurRecipe()
 INPAINT = InpaintRecipe()
+UPSCALE = UpscaleRecipe()
 #: Task name -> its recipe.
-RECIPES = {recipe.name: recipe for recipe in (DENOISE, DEBLUR, INPAINT)}
+RECIPES = {recipe.name: recipe for recipe in (DENOISE, DEBLUR, INPAINT, UPSCALE)}
 
 __all__ = ["BlurData", "DEBLUR", "DENOISE", "DeblurRecipe", "DenoiseRecipe", "FastSettings",
-           "INPAINT", "InpaintRecipe", "RECIPES", "Recipe"]
+           "INPAINT", "InpaintRecipe", "RECIPES", "Recipe", "UPSCALE",
+           "UpscaleData", "UpscaleRecipe"]

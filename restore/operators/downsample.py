@@ -202,14 +202,15 @@ class Downsample(Composite):
         return np.roll(solution, self.offset, axis=(0, 1))
 
     def _full_otf(self):
+        """The kernel's full 2-D transfer function on the periodic fine grid (taps of a kernel
+        larger than the grid wrap around, as a circular convolution would have them)."""
         if not hasattr(self, "_otf"):
             kh, kw = self.kernel.shape
-            if kh > self.shape[0] or kw > self.shape[1]:
-                raise ValueError(f"the {kh}x{kw} kernel is larger than the {self.shape[0]}x"
-                                 f"{self.shape[1]} image; give a smaller kernel")
-            padded = np.zeros(self.shape)
-            padded[:kh, :kw] = self.kernel
-            self._otf = sfft.fft2(np.roll(padded, (-(kh // 2), -(kw // 2)), axis=(0, 1)))
+            rows = (np.arange(kh) - kh // 2) % self.shape[0]
+            cols = (np.arange(kw) - kw // 2) % self.shape[1]
+            folded = np.zeros(self.shape)
+            np.add.at(folded, (rows[:, None], cols[None, :]), self.kernel)
+            self._otf = sfft.fft2(folded)
         return self._otf
 
     def x_step(self, y, z_sum, counts, lam, beta, x0=None, *, tol=CG_TOLERANCE):

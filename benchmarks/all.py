@@ -85,6 +85,18 @@ STANDARD = {
                       "--methods", "dip-direct", "tv", "biharmonic", "--width", "64",
                       "--iterations", "1200", "6000", "--threads", "1", "--tag", "w64"],
         ("bsd68_dip_w64-denoise.json", "bsd68_dip_w64-inpaint.json"), "w64"),
+    "upscale": Standard(
+        "benchmarks.upscale",
+        lambda root: ["--data", str(root / "bsd68"), "--limit", "20", "--scales", "2", "3",
+                      "4"],
+        ("bsd68_upscale_n20.json",), "n20"),
+    "upscale_dip": Standard(
+        "benchmarks.upscale",
+        lambda root: ["--data", str(root / "bsd68"), "--limit", "8", "--crop", "128",
+                      "--scales", "4", "--methods", "dip", "bicubic", "lanczos",
+                      "--dip-width", "64", "--dip-iterations", "1200", "--threads", "1",
+                      "--tag", "dip-w64"],
+        ("bsd68_upscale_dip-w64.json",), "dip-w64"),
     "speed": Standard("benchmarks.speed", lambda root: [], ("speed.json",)),
     "large_photo": Standard(
         "benchmarks.large_photo",

@@ -6,9 +6,13 @@ Usage::
     python -m benchmarks.upscale --data ../shared/data/bsd68 [--limit 20] [--scales 2 3 4] \\
         [--methods epll bicubic lanczos] [--crop N] [--out benchmarks/results] \\
         [--markdown BENCHMARKS.md] [--seed 0]
+    # the README's picture: a crop at x4, nearest / bicubic / ours
+    python -m benchmarks.upscale figure --image ../shared/data/bsd68/test005.png \\
+        --scale 4 --box 40 150 96 96 --out benchmarks/results/upscale_x4.png
     # Deep Image Prior at x4 on the CPU subset of benchmarks.dip (8 crops of 128x128)
     python -m benchmarks.upscale --data ../shared/data/bsd68 --limit 8 --crop 128 \\
-        --scales 4 --methods dip bicubic lanczos --dip-width 64 --threads 1 --tag dip-w64
+        --scales 4 --methods dip bicubic lanczos --dip-width 64 --dip-iterations 1200 \\
+        --threads 1 --tag dip-w64
 
 For every image (sorted by name, the first ``--limit``; with ``--crop`` its
 centre crop) and every scale ``s``: crop the clean image to multiples of ``s``
@@ -221,6 +225,58 @@ def render_results(results):
     return section_key(settings["dataset"], "upscale", settings["tag"]), section_text(lines)
 
 
+def figure(image_path, scale, box, out, zoom=2):
+    """Save a picture of the crop ``box = (top, left, height, width)`` of an image shrunk
+    ``scale`` times (:func:`bicubic_degradation`) and enlarged back by nearest neighbour,
+    bicubic interpolation and ``restore.upscale`` (default settings), side by side with
+    the original, each shown ``zoom`` times larger by pixel repetition and labelled with
+    its PSNR on the crop; returns ``{panel: PSNR}``."""
+    from PIL import Image, ImageDraw
+
+    from benchmarks.harness.data import load_image
+    from restore import upscale
+
+    clean, small = bicubic_degradation(load_image(image_path), scale)
+    top, left, height, width = box
+    inside = (slice(top, top + height), slice(left, left + width))
+    panels = {"nearest": run_nearest(small, scale=scale), "bicubic": run_bicubic(small, scale=scale),
+              "ours (EPLL)": upscale(small, scale, rng=0), "original": clean}
+    scores, tiles = {}, []
+    for label, enlarged in panels.items():
+        crop = np.clip(enlarged[inside], 0, 1)
+        scores[label] = border_psnr(np.pad(clean[inside], 1), np.pad(crop, 1), 1)
+        tile = Image.fromarray(np.round(crop * 255).astype(np.uint8)).resize(
+            (width * zoom, height * zoom), Image.NEAREST)
+        caption = label if label == "original" else f"{label} {scores[label]:.2f} dB"
+        canvas = Image.new("L", (tile.width, tile.height + 18), 255)
+        canvas.paste(tile, (0, 18))
+        ImageDraw.Draw(canvas).text((4, 3), caption, fill=0)
+        tiles.append(canvas)
+    sheet = Image.new("L", (sum(t.width for t in tiles) + 6 * (len(tiles) - 1), tiles[0].height),
+                      255)
+    for number, tile in enumerate(tiles):
+        sheet.paste(tile, (number * (tile.width + 6), 0))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(out)
+    return scores
+
+
+def figure_main(argv):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.upscale figure",
+                                     description=figure.__doc__.splitlines()[0])
+    parser.add_argument("--image", required=True, type=Path)
+    parser.add_argument("--scale", type=int, default=4)
+    parser.add_argument("--box", type=int, nargs=4, required=True,
+                        metavar=("TOP", "LEFT", "HEIGHT", "WIDTH"))
+    parser.add_argument("--zoom", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/upscale_x4.png"))
+    args = parser.parse_args(argv)
+    scores = figure(args.image, args.scale, args.box, args.out, args.zoom)
+    print(", ".join(f"{k}: {v:.2f} dB" for k, v in scores.items() if k != "original")
+          + f"; wrote {args.out}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m benchmarks.upscale",
                                      description=__doc__.splitlines()[0])
@@ -239,6 +295,8 @@ def build_parser():
 def main(argv=None):
     """Entry point; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["figure"]:
+        return figure_main(argv[1:])
     parser = build_parser()
     run = prepare_run(parser, argv, prog="python -m benchmarks.upscale", task="upscale",
                       methods=METHODS)

@@ -9,7 +9,7 @@ from restore.solvers.schedule import Schedule
 
 #: The prior each task uses unless told otherwise. docs/tuning.md#default-priors
 DEFAULT_PRIORS = {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm",
-                  "upscale": "gmm-untied"}
+                  "upscale": "gmm"}
 
 #: The original EPLL code's denoising: lambda 64 / sigma^2, beta [1, 4, 8, 16, 32] / sigma^2.
 ORIGINAL_DENOISE_SCHEDULE = Schedule(lambda_factor=64.0, beta_factors=(1, 4, 8, 16, 32))
@@ -50,10 +50,10 @@ IMAGE_DEBLUR_SCHEDULE = Schedule(steps=4, first_std=0.1, first_factor=5.0, last_
 
 #: Default noise level of upscaling: about the rounding error of 8-bit images.
 UPSCALE_DEFAULT_SIGMA = 1 / 255
-#: Upscaling, by scale (larger scales use the largest's). docs/tuning.md#upscale-schedule
-#: (benchmarks/results/schedule_tuning_upscale.json)
-UPSCALE_SCHEDULES = {2: Schedule(lambda_factor=16.0, steps=16, first_std=0.05),
-                     3: Schedule(lambda_factor=16.0, steps=16, first_std=0.05),
-                     4: Schedule(lambda_factor=16.0, steps=16, first_std=0.05)}
+#: Upscaling, by scale (larger scales use the largest's), at UPSCALE_DEFAULT_SIGMA.
+#: docs/tuning.md#upscale-schedule (benchmarks/results/schedule_tuning_upscale*.json)
+UPSCALE_SCHEDULES = {2: Schedule(lambda_factor=64.0, steps=32, first_std=0.2),
+                     3: Schedule(lambda_factor=256.0, steps=32, first_std=0.2),
+                     4: Schedule(lambda_factor=256.0, steps=32, first_std=0.4)}
 #: Whole-image HQS (Deep Image Prior's "hqs" mode) for upscaling: deblurring's, not tuned.
 IMAGE_UPSCALE_SCHEDULE = IMAGE_DEBLUR_SCHEDULE

@@ -9,7 +9,7 @@ from restore.solvers.schedule import Schedule
 
 #: The prior each task uses unless told otherwise. docs/tuning.md#default-priors
 DEFAULT_PRIORS = {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm",
-                  "upscale": "gmm"}
+                  "upscale": "gmm-untied"}
 
 #: The original EPLL code's denoising: lambda 64 / sigma^2, beta [1, 4, 8, 16, 32] / sigma^2.
 ORIGINAL_DENOISE_SCHEDULE = Schedule(lambda_factor=64.0, beta_factors=(1, 4, 8, 16, 32))

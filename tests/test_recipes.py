@@ -26,7 +26,7 @@ def spy_epll(monkeypatch):
 
 
 def test_every_recipe_names_its_task_and_a_registered_prior():
-    assert sorted(RECIPES) == ["deblur", "denoise", "inpaint"]
+    assert sorted(RECIPES) == ["deblur", "denoise", "inpaint", "upscale"]
     for name, recipe in RECIPES.items():
         assert recipe.name == name
         assert recipe.default_prior in available_priors()

@@ -38,16 +38,15 @@ instead averaged over ``z`` drawn around ``z*`` with the encoder's spread,
 self-normalised importance weights ``p(z) N(y; mu, v + s2) / q(z)``: an
 estimate of the posterior mean ``E[x | y]`` (no better on training crops).
 The DC passes through unchanged, as in the GMM.
+Loading a file needs no torch (~1.5 s to import): :attr:`VAEPrior.net` is built when first used.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-import torch
 
 from priors.files import open_prior_file
-from priors.vae_network import PatchVAENet, gaussian_log_density, kl_to_standard, train
 
 FORMAT_VERSION = 1
 #: Added to the decoder's variance on the [0, 1] pixel scale (as the GMM's reg_covar).
@@ -128,23 +127,40 @@ class VAEPrior:
     # ------------------------------------------------------------------ set-up
     def initialise(self, scales, rng=0):
         """Fresh network for coordinate standard deviations ``scales`` (length ``d - 1``)."""
+        self._set_scales(scales)
+        self.net = self._build(rng)
+        return self
+
+    def _set_scales(self, scales):
         scales = np.asarray(scales, dtype=np.float64)
         if scales.shape != (self.dim - 1,) or not np.all(scales > 0):
             raise ValueError(f"scales must be {self.dim - 1} positive numbers, got shape "
                              f"{scales.shape}")
-        torch.manual_seed(int(np.random.default_rng(rng).integers(2**31)))
         self.scales_ = scales
-        self.net = PatchVAENet(self.dim - 1, self.latent_dim, self.hidden,
-                               VARIANCE_FLOOR / scales ** 2)
-        self.net.eval()
-        return self
+
+    def _build(self, rng, weights=None):
+        from priors.vae_network import build_network
+        return build_network(self.dim - 1, self.latent_dim, self.hidden,
+                             VARIANCE_FLOOR / self.scales_ ** 2, rng, weights)
+
+    @property
+    def net(self):
+        """The torch network; a loaded prior builds it from its numpy weights on first use."""
+        if self._net is None and self._weights is not None:
+            self._net, self._weights = self._build(0, self._weights), None
+        return self._net
+
+    @net.setter
+    def net(self, value):
+        self._net, self._weights = value, None
 
     def _require_fitted(self):
-        if self.net is None:
+        if self._net is None and self._weights is None:
             raise RuntimeError("this VAEPrior is not fitted; call fit() or VAEPrior.load(path)")
 
     def _standardise(self, patches):
         """``(u, dc)``: standardised DCT coordinates (float32 tensor) and the patch means."""
+        import torch
         patches = np.asarray(patches, dtype=np.float64 if patches.dtype == np.float64 else np.float32)
         coords = patches @ (self.basis / self.scales_).astype(patches.dtype)
         return torch.from_numpy(np.ascontiguousarray(coords, dtype=np.float32)), patches.mean(axis=1)
@@ -171,6 +187,7 @@ class VAEPrior:
         The learning rate follows a cosine from ``learning_rate`` to 0.
         ``validation`` patches are held out to report the clean ELBO.
         """
+        from priors.vae_network import train
         train(self, _check_patches(patches, self.dim).astype(np.float32), epochs=epochs,
               batch_size=batch_size, learning_rate=learning_rate, noisy_fraction=noisy_fraction,
               max_noise_std=max_noise_std, kl_warmup=kl_warmup, validation=validation, rng=rng,
@@ -184,6 +201,7 @@ class VAEPrior:
 
     def _noise_input(self, n, noise_var):
         """Encoder noise input (standardised units, averaged over coordinates), (n, 1)."""
+        import torch
         value = float(noise_var) * float(np.mean(1.0 / self.scales_ ** 2))
         return torch.full((n, 1), value)
 
@@ -191,6 +209,8 @@ class VAEPrior:
         """ELBO of each patch's zero-mean part (nats, same measure as :meth:`log_prob`):
         ``E_q[log p(c | z)] - KL(q || p(z))``, the expectation by ``n_samples`` draws
         (an unbiased estimate of the bound), the KL analytic."""
+        import torch
+        from priors.vae_network import gaussian_log_density, kl_to_standard
         self._require_fitted()
         patches = _check_patches(patches, self.dim)
         generator = torch.Generator().manual_seed(int(np.random.default_rng(rng).integers(2**31)))
@@ -214,6 +234,8 @@ class VAEPrior:
         to the exact value (K = 1: the ELBO). Nats, Lebesgue measure on the
         ``d - 1`` orthonormal zero-mean coordinates, as the GMM's.
         """
+        import torch
+        from priors.vae_network import gaussian_log_density
         self._require_fitted()
         patches = _check_patches(patches, self.dim)
         k = self.log_prob_samples if n_samples is None else int(n_samples)
@@ -245,6 +267,8 @@ class VAEPrior:
     def anomaly_score(self, patches, *, kind="kl"):
         """Outlier score of each patch: ``kind="kl"``: ``KL(q(z | c) || p(z))`` (nats, how
         much information the encoder must spend on the patch); ``kind="nll"``: ``-log_prob``."""
+        import torch
+        from priors.vae_network import kl_to_standard
         self._require_fitted()
         patches = _check_patches(patches, self.dim)
         if kind == "nll":
@@ -268,6 +292,7 @@ class VAEPrior:
         to zero; add a DC to get a patch). ``rng``: a seed or a Generator; the
         same seed gives the same samples.
         """
+        import torch
         self._require_fitted()
         if int(n) < 0:
             raise ValueError(f"n must be >= 0, got {n}")
@@ -290,6 +315,7 @@ class VAEPrior:
         ``denoise_samples`` latents around ``z*``; the DC is kept. float32 in,
         float32 out.
         """
+        import torch
         self._require_fitted()
         patches = _check_patches(patches, self.dim)
         if not np.isfinite(noise_var) or noise_var < 0:
@@ -315,12 +341,14 @@ class VAEPrior:
     def _latent_score(self, u, noise, z):
         """``(log N(z; 0, I) + log N(u; mu(z), v(z) + noise)`` up to a constant, ``mu``, ``v``)``:
         what the z-step's search maximises, per patch, and the decoder's output."""
+        from priors.vae_network import gaussian_log_density
         dec_mean, dec_var = self.net.decode(z)
         score = gaussian_log_density(u, dec_mean, dec_var + noise) - 0.5 * (z ** 2).sum(-1)
         return score, dec_mean, dec_var
 
     def _refine(self, u, noise, z):
         """Adam ascent on :meth:`_latent_score` from ``z`` (per patch)."""
+        import torch
         z = z.clone().requires_grad_(True)
         optimiser = torch.optim.Adam([z], lr=self.refine_rate)
         for _ in range(self.refine_steps):
@@ -332,6 +360,7 @@ class VAEPrior:
 
     def _posterior_mean(self, u, noise, mean, log_var, generator):
         """Self-normalised importance estimate of ``E[c | y]``, proposal ``N(mean, e^log_var)``."""
+        import torch
         with torch.no_grad():
             std = (0.5 * log_var).exp()
             eps = torch.randn((self.denoise_samples, *mean.shape), generator=generator)
@@ -354,14 +383,13 @@ class VAEPrior:
 
     @classmethod
     def load(cls, path):
-        """Read a model written by :meth:`save`."""
+        """Read a model written by :meth:`save` (with numpy; no network or torch until used)."""
         with open_prior_file(path, "vae", FORMAT_VERSION) as data:
             prior = cls(int(data["latent_dim"]), tuple(int(h) for h in data["hidden"]),
                         int(data["patch_size"]))
-            prior.initialise(data["scales"])
-            state = {k[len("param:"):]: torch.from_numpy(data[k]) for k in data.files
-                     if k.startswith("param:")}
-            prior.net.load_state_dict(state)
+            prior._set_scales(data["scales"])
+            prior._weights = {k.removeprefix("param:"): data[k] for k in data.files
+                              if k.startswith("param:")}
             prior.history_ = list(data["history"])
             prior.n_train_ = int(data["n_train"])
         return prior

@@ -77,6 +77,16 @@ class PatchVAENet(nn.Module):
         return mean, (self.floor + F.softplus(self.log_var_const)).expand_as(mean)
 
 
+def build_network(dim, latent_dim, hidden, floor, rng, weights=None):
+    """A :class:`PatchVAENet` in eval mode: initialised after seeding torch's global generator
+    from ``rng``, then given ``weights`` (a state dict of numpy arrays) if any."""
+    torch.manual_seed(int(np.random.default_rng(rng).integers(2**31)))
+    net = PatchVAENet(dim, latent_dim, hidden, floor)
+    if weights is not None:
+        net.load_state_dict({name: torch.from_numpy(value) for name, value in weights.items()})
+    return net.eval()
+
+
 def gaussian_log_density(u, mean, var):
     """``sum_j log N(u_j; mean_j, var_j)`` over the last axis."""
     return -0.5 * (((u - mean) ** 2 / var) + torch.log(var) + _LOG_2PI).sum(dim=-1)

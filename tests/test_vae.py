@@ -3,6 +3,8 @@ sampling, denoising, persistence, the protocols it implements, and the prior fro
 library and the command line."""
 import inspect
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -301,6 +303,30 @@ def test_shipped_prior_from_the_library_and_the_command_line(tmp_path, capsys):
     assert psnr[1] > psnr[0] + 3, out
     noisy = np.asarray(Image.open(tmp_path / "cameraman_noisy25.png"), dtype=np.float32) / 255
     assert denoise(noisy, 25 / 255, prior="vae", rng=0).shape == noisy.shape
+
+
+def test_the_shipped_prior_loads_without_torch_and_builds_its_network_when_used(tmp_path):
+    """Loading reads the weights with numpy (``import torch`` alone takes over a second);
+    the first use builds the network from exactly those weights."""
+    code = ("import sys, numpy as np; from priors.registry import get_prior; "
+            "prior = get_prior('vae'); print('torch' in sys.modules); "
+            "out = prior.denoise(np.full((3, 64), 0.5, np.float32), 0.01); "
+            "print('torch' in sys.modules, out.shape == (3, 64))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=EXAMPLES.parents[1])
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", "True", "True"]
+    from priors.registry import pretrained_path
+
+    path = pretrained_path("vae")
+    prior = VAEPrior.load(path)
+    assert prior._net is None  # not built yet
+    prior.save(tmp_path / "again.npz")  # builds it
+    with np.load(path) as shipped, np.load(tmp_path / "again.npz") as saved:
+        params = [name for name in shipped.files if name.startswith("param:")]
+        assert params and sorted(params) == sorted(n for n in saved.files if n.startswith("param:"))
+        for name in [*params, "scales", "history", "hidden"]:
+            np.testing.assert_array_equal(saved[name], shipped[name])
 
 
 def test_train_vae_from_the_command_line(tmp_path, capsys):

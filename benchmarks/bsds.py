@@ -93,6 +93,9 @@ def run_wavelet(noisy, sigma, *, rng):
                            rescale_sigma=True)
 
 
+#: Our methods as the ``restore`` command runs them: name -> options besides ``--sigma``.
+COMMAND_OPTIONS = {"epll": [], "epll-exact": ["--exact"], "epll-vae": ["--prior", "vae"]}
+
 #: Grey denoisers, name -> Method.
 METHODS = {m.name: m for m in (
     Method("epll", "EPLL (ours, default)", run_epll),
@@ -129,7 +132,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     return denoising.run_command(build_parser(), argv, prog="python -m benchmarks.bsds",
                                  methods=METHODS, default_methods=DEFAULT_METHODS,
-                                 render=render_results)
+                                 render=render_results, command_options=COMMAND_OPTIONS)
 
 
 if __name__ == "__main__":

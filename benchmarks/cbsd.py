@@ -64,6 +64,10 @@ def run_cbm3d(noisy, sigma, *, rng):
     return np.asarray(bm3d.bm3d_rgb(noisy, sigma_psd=sigma), dtype=np.float64)
 
 
+#: Our methods as the ``restore`` command runs them (a colour PNG takes the colour path):
+#: name -> options besides ``--sigma``.
+COMMAND_OPTIONS = {"epll": []}
+
 #: Colour denoisers, name -> Method.
 METHODS = {m.name: m for m in (
     Method("epll", "EPLL colour (ours, default)", run_epll_colour),
@@ -121,6 +125,7 @@ def main(argv=None):
     return denoising.run_command(
         parser, argv, prog="python -m benchmarks.cbsd", methods=METHODS,
         default_methods=DEFAULT_METHODS, render=render_results, mode="RGB",
+        command_options=COMMAND_OPTIONS,
         extra_settings={"colour": {"chrominance": chroma,
                                    "strategy": "opponent planes, grey GMM prior"}})
 

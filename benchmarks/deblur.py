@@ -34,6 +34,11 @@ deblur-peers`` (``benchmarks/results/deblur_peer_tuning.json``): Train400
 images, never BSD68. For a noise level that was not tuned the nearest tuned
 one's setting is used.
 
+With ``epll`` or ``epll-exact`` in the run, the ``restore`` command is also
+timed once end to end on the first image's first kernel and noise level
+(:mod:`benchmarks.harness.command_time`: ``--task deblur --kernel K.npy
+--boundary circular``; the blurred image rounded to an 8-bit PNG).
+
 Outputs ``<out>/<dataset>_deblur[_<tag>].json`` (rewritten after every
 image) and a markdown section (key ``<dataset>-deblur[-<tag>]``) on stdout
 and, with ``--markdown``, in that file.
@@ -46,8 +51,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.harness.cases import Degraded, render_table, run_and_publish, summarise
+from benchmarks.harness.cases import Degraded, render_table, summarise
 from benchmarks.harness.cli import add_run_arguments, prepare_run, section_key
+from benchmarks.harness.command_time import command_note, run_cases_and_command
 from benchmarks.harness.data import centre_crop, load_kernels
 from benchmarks.harness.degradations import blur_and_noise, noise_key
 from benchmarks.harness.markdown import (closing_lines, run_lines, scope_note, section_text,
@@ -117,6 +123,16 @@ METHODS = {m.name: m for m in (
     Method("richardson_lucy", "Richardson-Lucy (skimage, tuned)", run_richardson_lucy),
 )}
 DEFAULT_METHODS = tuple(name for name in METHODS if name != "epll-exact")
+#: Our methods as the ``restore`` command runs them: name -> options besides the task's.
+COMMAND_OPTIONS = {"epll": [], "epll-exact": ["--exact"]}
+
+
+def case_command(case):
+    """The command's input, options and files for one case: the blurred image, its kernel
+    (``.npy``) and noise level, circular boundaries as in the benchmark."""
+    return (case.observed, ["--task", "deblur", "--kernel", "{dir}/kernel.npy", "--sigma",
+                            f"{case.fields['sigma']:g}", "--boundary", "circular"],
+            {"kernel.npy": case.params["kernel"]})
 
 
 def degrader(kernels, sigmas, seed, crop=None):
@@ -165,7 +181,7 @@ def render_results(results):
         f"Train400: Wiener balance {per_noise(settings['wiener_balance'])}, Richardson-Lucy "
         f"iterations {per_noise(settings['rl_iterations'])} (Richardson-Lucy on the "
         "periodically padded image).",
-        *closing_lines(result)]
+        *filter(None, [command_note(run) for run in results]), *closing_lines(result)]
     return section_key(settings["dataset"], "deblur", settings["tag"]), section_text(lines)
 
 
@@ -207,8 +223,8 @@ def main(argv=None):
     small = Degraded("warm-up", warm, blur_and_noise(warm, first_kernel, sigmas[0],
                                                      np.random.default_rng(0)),
                      params={"kernel": first_kernel, "sigma": sigmas[0] / 255})
-    return run_and_publish(run, degrader(kernels, sigmas, args.seed, args.crop), settings,
-                           small, render_results)
+    return run_cases_and_command(run, degrader(kernels, sigmas, args.seed, args.crop),
+                                 settings, small, render_results, COMMAND_OPTIONS, case_command)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ Methods (``run(damaged, *, known, rng)``): ``epll`` is
 fast path; ``biharmonic`` is ``skimage.restoration.inpaint_biharmonic(damaged,
 ~known)``.
 
+With ``epll`` or ``epll-exact`` in the run, the ``restore`` command is also
+timed once end to end on the first image's first mask
+(:mod:`benchmarks.harness.command_time`: ``--task inpaint --mask``).
+
 Outputs ``<out>/<dataset>_inpaint[_<tag>].json`` (rewritten after every
 image) and a markdown section (key ``<dataset>-inpaint[-<tag>]``) on stdout
 and, with ``--markdown``, in that file.
@@ -30,8 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.harness.cases import Degraded, render_table, run_and_publish
+from benchmarks.harness.cases import Degraded, render_table
 from benchmarks.harness.cli import add_run_arguments, prepare_run, section_key
+from benchmarks.harness.command_time import command_note, run_cases_and_command
 from benchmarks.harness.data import centre_crop
 from benchmarks.harness.degradations import MASKS, TEXT_SIZE, make_mask, random_mask
 from benchmarks.harness.markdown import (closing_lines, run_lines, scope_note, section_text,
@@ -64,6 +69,15 @@ METHODS = {m.name: m for m in (
     Method("biharmonic", "biharmonic (skimage)", run_biharmonic),
 )}
 DEFAULT_METHODS = ("epll", "biharmonic")
+#: Our methods as the ``restore`` command runs them: name -> options besides the task's.
+COMMAND_OPTIONS = {"epll": [], "epll-exact": ["--exact"]}
+
+
+def case_command(case):
+    """The command's input, options and files for one case: the damaged image and its mask
+    (white = known)."""
+    return (case.observed, ["--task", "inpaint", "--mask", "{dir}/mask.png"],
+            {"mask.png": case.params["known"]})
 
 
 def degrader(masks, seed, crop=None):
@@ -104,7 +118,7 @@ def render_results(results):
         "input PSNR: missing pixels set to 0. s/image: median wall-clock seconds of the method "
         "call. EPLL: `restore.inpaint(damaged, known)` (sigma 1/255, fast path); biharmonic: "
         "`skimage.restoration.inpaint_biharmonic`.",
-        *closing_lines(result)]
+        *filter(None, [command_note(result)]), *closing_lines(result)]
     return section_key(settings["dataset"], "inpaint", settings["tag"]), section_text(lines)
 
 
@@ -136,8 +150,8 @@ def main(argv=None):
     warm = images[0].clean[:64, :64]
     known = random_mask(warm.shape, 0.5, np.random.default_rng(0))
     small = Degraded("warm-up", warm, np.where(known, warm, 0.0), params={"known": known})
-    return run_and_publish(run, degrader(masks, args.seed, args.crop), settings, small,
-                           render_results)
+    return run_cases_and_command(run, degrader(masks, args.seed, args.crop), settings, small,
+                                 render_results, COMMAND_OPTIONS, case_command)
 
 
 if __name__ == "__main__":

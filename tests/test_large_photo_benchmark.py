@@ -56,7 +56,10 @@ def test_end_to_end_on_a_small_photo(tmp_path):
     markdown = tmp_path / "B.md"
     assert main(["--source", str(source), "--width", "48", "--height", "40", "--out",
                  str(tmp_path), "--markdown", str(markdown)]) == 0
-    measured = json.loads((tmp_path / "large_photo.json").read_text())["measured"]
+    result = json.loads((tmp_path / "large_photo.json").read_text())
+    measured = result["measured"]
     assert measured["seconds"] > 0 and 50 < measured["peak_rss_mib"] < 4000
+    assert result["command_wall_seconds"] == measured["seconds"]  # the command, end to end
+    assert (result["command_wall"]["width"], result["command_wall"]["height"]) == (48, 40)
     assert measured["child_command"] == "restore noisy.png --sigma 25 -o restored.png"
     assert "48x40x3" in markdown.read_text()

@@ -8,7 +8,9 @@ and SSIM (:mod:`benchmarks.harness.scoring`). Progress goes to stderr, one
 line per (image, sigma, method). Before timing, each method runs once on a
 small crop, so numba compilation is not counted in the first image's time.
 A method is ``run(noisy, sigma, *, rng) -> estimate`` with ``sigma`` on the
-[0, 1] scale.
+[0, 1] scale. Where the run has one of our EPLL methods, the ``restore`` command
+is also timed once, end to end, on the first noisy image at the first noise
+level (:mod:`benchmarks.harness.command_time`).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import sys
 import numpy as np
 
 from benchmarks.harness.cli import add_run_arguments, prepare_run
+from benchmarks.harness.command_time import record_command, time_restore_command
 from benchmarks.harness.machine import utc_now
 from benchmarks.harness.markdown import publish
 from benchmarks.harness.measure import max_rss_mib, measure_call
@@ -110,7 +113,26 @@ DENOISING_SETTINGS = {
 }
 
 
-def run_denoising(images, *, settings, methods, json_path=None, warmup=True, log=None):
+def command_timer(images, methods, settings, command_options):
+    """``time() -> (measurement, details)`` of the ``restore`` command on the run's first
+    noisy image at its first noise level (rounded to an 8-bit PNG), with the options of the
+    first of ``methods`` in ``command_options`` (name -> options besides ``--sigma``);
+    ``(None, {})`` where none is."""
+    chosen = next((m.name for m in methods if m.name in command_options), None)
+
+    def measure():
+        if chosen is None or not images:
+            return None, {}
+        image, sigma = images[0], settings["sigmas"][0]
+        _, noisy = noisy_pair(image, sigma, settings["seed"], settings["crop"])
+        measured = time_restore_command(noisy, ["--sigma", f"{sigma:g}",
+                                                *command_options[chosen]])
+        return measured, {"method": chosen, "image": f"{image.name}, sigma {sigma:g}"}
+    return measure
+
+
+def run_denoising(images, *, settings, methods, json_path=None, warmup=True, log=None,
+                  command=None):
     """Run every method on every image and noise level; return the JSON document.
 
     Parameters
@@ -127,16 +149,22 @@ def run_denoising(images, *, settings, methods, json_path=None, warmup=True, log
         Run each method once on a small crop before timing.
     log : file, optional
         Progress stream (default ``sys.stderr``).
+    command : callable, optional
+        ``command() -> (measurement, details)`` (:func:`command_timer`), called once
+        before the methods run; recorded as ``command_wall_seconds`` and ``command_wall``.
 
     Returns
     -------
     dict
         ``settings``, ``rows``, ``summaries``, ``complete``,
-        ``process_max_rss_mib``, ``finished``.
+        ``process_max_rss_mib``, ``finished`` (and the command's fields).
     """
     sigmas, seed, crop = settings["sigmas"], settings["seed"], settings["crop"]
     log = sys.stderr if log is None else log
     result = {"settings": settings, "rows": [], "summaries": [], "complete": False}
+    if command is not None:
+        measured, details = command()
+        record_command(result, measured, **details)
     if warmup and images and methods:
         warm_up(methods, images[0], sigmas[0], seed)
     total, done = len(images) * len(sigmas) * len(methods), 0
@@ -176,7 +204,7 @@ def add_denoising_arguments(parser, methods, default_methods, default_sigmas=(15
 
 
 def run_command(parser, argv, *, prog, methods, default_methods, render, mode="L",
-                extra_settings=None):
+                extra_settings=None, command_options=None):
     """Parse ``argv``, load the data, run, write the JSON and publish the section.
 
     Parameters
@@ -195,6 +223,9 @@ def run_command(parser, argv, *, prog, methods, default_methods, render, mode="L
         The images' mode.
     extra_settings : dict, optional
         Recorded in the settings.
+    command_options : dict, optional
+        Method name -> the ``restore`` command's options that run it (besides ``--sigma``):
+        the command is timed end to end once (:func:`command_timer`).
 
     Returns
     -------
@@ -212,8 +243,10 @@ def run_command(parser, argv, *, prog, methods, default_methods, render, mode="L
                 "partial": n_images < run.n_available or args.crop is not None,
                 "sigmas": list(dict.fromkeys(args.sigmas)), **DENOISING_SETTINGS,
                 **(extra_settings or {})}
+    timer = None if command_options is None else command_timer(run.images, run.methods,
+                                                               settings, command_options)
     result = run_denoising(run.images, settings=settings, methods=run.methods,
-                           json_path=run.json_path, warmup=args.warmup)
+                           json_path=run.json_path, warmup=args.warmup, command=timer)
     key, section = render([result])
     publish(section, key, args.markdown, run.json_path)
     return 0

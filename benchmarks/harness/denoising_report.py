@@ -3,6 +3,7 @@ one row per noise level, measured PSNR / SSIM, time and memory per method beside
 published numbers."""
 from __future__ import annotations
 
+from benchmarks.harness.command_time import command_note
 from benchmarks.harness.markdown import (cell, closing_lines, run_lines, scope_note,
                                          section_text, table, title_line)
 
@@ -75,5 +76,6 @@ def render_section(result, methods, *, title, published, published_source, notes
              " ".join([*notes, f"Noise seed {settings['seed']}."]), "",
              scope_note(settings, " Not comparable with the published full-set numbers."), "",
              render_table(result["summaries"], settings["sigmas"], methods, published), "",
-             METRICS_NOTE, f"Published: {published_source}.", *closing_lines(result)]
+             METRICS_NOTE, *filter(None, [command_note(result)]),
+             f"Published: {published_source}.", *closing_lines(result)]
     return section_text(lines)

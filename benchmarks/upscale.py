@@ -203,9 +203,42 @@ def gains(summaries, scales, ours, peer="bicubic"):
     return lines
 
 
+def finished_images(result):
+    """The images of a saved run with a row for every scale and method, in order."""
+    settings, seen = result["settings"], {}
+    expected = {(scale, method) for scale in settings["scales"] for method in settings["methods"]}
+    for row in result["rows"]:
+        seen.setdefault(row["image"], set()).add((row["scale"], row["method"]))
+    return [image for image, pairs in seen.items() if pairs >= expected]
+
+
+def join_image_parts(results):
+    """One result from runs of the same settings split by image (``--first``): each part's
+    finished images (a part stopped early keeps those, and says so), in image order."""
+    parts = sorted(results, key=lambda r: r["settings"].get("first", 0))
+    joined = join_runs(parts, free=("first", "n_images", "tag"))
+    rows, cut_short = [], []
+    for part in parts:
+        images = finished_images(part)
+        if not part.get("complete", False):
+            cut_short.append(f"`{part['settings']['json']}` stopped after {len(images)} of its "
+                             f"{part['settings']['n_images']} images")
+        rows += [row for row in part["rows"] if row["image"] in images]
+    joined["settings"].update(first=parts[0]["settings"].get("first", 0),
+                              n_images=len(dict.fromkeys(row["image"] for row in rows)),
+                              cut_short=cut_short)
+    return {**joined, "rows": rows, "complete": True}
+
+
 def render_results(results):
-    """``(section key, markdown section)`` of saved runs (several: joined by scale)."""
-    result = results[0] if len(results) == 1 else join_runs(results, joined=("scales",))
+    """``(section key, markdown section)`` of saved runs: one, or several joined by scale or
+    (runs with different ``--first``) by image."""
+    if len(results) == 1:
+        result = results[0]
+    elif len({r["settings"].get("first", 0) for r in results}) > 1:
+        result = join_image_parts(results)
+    else:
+        result = join_runs(results, joined=("scales",))
     settings = result["settings"]
     methods = [METHODS[name] for name in settings["methods"]]
     summaries = summarise(result["rows"])
@@ -226,7 +259,8 @@ def render_results(results):
         render_table(summaries, [f"x{s}" for s in scales], methods, "scale"), "",
         *gains(summaries, scales, [m for m in ("epll", "epll-gmm", "dip")
                                    if m in settings["methods"]]),
-        "", *dip_line,
+        "", *dip_line, *[f"The part {part}; its finished images are kept."
+                         for part in settings.get("cut_short", [])],
         "s/image: median wall-clock seconds of the method call on a shared machine (niced), "
         "single-threaded. EPLL: `restore.upscale(small, s)`, default prior and fast path; "
         "bicubic: `skimage.transform.resize(order=3, anti_aliasing=False)`; Lanczos: Pillow.",
@@ -299,6 +333,9 @@ def build_parser():
     parser.add_argument("--dip-iterations", type=int, default=DIP_ITERATIONS,
                         help="dip: most Adam steps (default %(default)s)")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--first", type=int, default=0,
+                        help="skip the first N of the --limit images (to split a run over "
+                             "processes; the parts' JSON files are joined when rendered)")
     parser.add_argument("--device", choices=("cpu", "cuda"), help="dip: where it runs")
     return add_run_arguments(parser, METHODS, DEFAULT_METHODS)
 
@@ -318,7 +355,12 @@ def main(argv=None):
     if min(scales) < 2:
         print(f"error: --scales must be at least 2, got {scales}", file=sys.stderr)
         return 1
-    settings = {**run.settings, "scales": scales, "degradation": "MATLAB bicubic imresize "
+    run.images = run.images[args.first:]
+    if not run.images:
+        print(f"error: --first {args.first} leaves no image", file=sys.stderr)
+        return 1
+    settings = {**run.settings, "scales": scales, "first": args.first,
+                "n_images": len(run.images), "degradation": "MATLAB bicubic imresize "
                 "(restore.operators.downsample.bicubic_kernel, reflect), 8-bit rounding"}
     methods = list(run.methods)
     if "dip" in settings["methods"]:

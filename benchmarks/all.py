@@ -96,7 +96,8 @@ STANDARD = {
                       "--scales", "4", "--methods", "dip", "bicubic", "lanczos",
                       "--dip-width", "64", "--dip-iterations", "1200", "--threads", "1",
                       "--tag", "dip-w64"],
-        ("bsd68_upscale_dip-w64.json", "bsd68_upscale_dip-w64-b.json"), "dip-w64"),
+        ("bsd68_upscale_dip-w64.json", "bsd68_upscale_dip-w64-b.json",
+         "bsd68_upscale_dip-w64-c.json"), "dip-w64"),
     "speed": Standard("benchmarks.speed", lambda root: [], ("speed.json",)),
     "large_photo": Standard(
         "benchmarks.large_photo",

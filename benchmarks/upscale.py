@@ -246,8 +246,8 @@ def render_results(results):
     dip = [r for r in result["rows"] if r["method"] == "dip" and "iterations" in r]
     dip_line = [] if not dip else [
         f"DIP: direct mode, hourglass width {settings['dip_width']}, at most "
-        f"{settings['dip_iterations']} Adam steps (mean {np.mean([r['iterations'] for r in dip]):.0f}"
-        f"), torch {settings.get('torch')} on {settings.get('device')}, "
+        f"{settings['dip_iterations']} Adam steps (mean "
+        f"{np.mean([r['iterations'] for r in dip]):.0f}), torch {settings.get('torch')} on {settings.get('device')}, "
         f"{settings.get('threads')} thread(s)."]
     lines = [
         title_line(f"{settings['dataset'].upper()} grey super-resolution", settings), "",
@@ -283,8 +283,8 @@ def figure(image_path, scale, box, out, zoom=2):
     clean, small = bicubic_degradation(load_image(image_path), scale)
     top, left, height, width = box
     inside = (slice(top, top + height), slice(left, left + width))
-    panels = {"nearest": run_nearest(small, scale=scale), "bicubic": run_bicubic(small, scale=scale),
-              "ours (EPLL)": upscale(small, scale, rng=0), "original": clean}
+    panels = {"nearest": run_nearest(small, scale=scale),
+              "bicubic": run_bicubic(small, scale=scale), "ours (EPLL)": upscale(small, scale, rng=0), "original": clean}
     scores, tiles = {}, []
     for label, enlarged in panels.items():
         crop = np.clip(enlarged[inside], 0, 1)

@@ -1,4 +1,4 @@
-"""The library: denoise, deblur and inpaint. Each validates its input, resolves the prior
+"""The library: denoise, deblur, inpaint and upscale. Each validates its input, resolves the prior
 once (:func:`priors.registry.get_prior`) and runs its task's recipe
 (:mod:`restore.recipes`), which restores grey images directly, colour ones plane by
 plane in an orthonormal opponent colour space, and large ones in tiles.

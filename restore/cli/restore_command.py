@@ -85,7 +85,7 @@ def build_parser():
                         help="what to undo (default: %(default)s)")
     parser.add_argument("--prior", choices=available_priors(),
                         help="the prior (default: gmm for denoise and inpaint, the faster "
-                             "gmm-untied for deblur; see the README)")
+                             "gmm-untied for deblur and upscale; see the README)")
     parser.add_argument("--sigma", type=sigma_255, metavar="S",
                         help="noise standard deviation on the 0-255 scale, as in the papers: "
                              "25 means 25/255 of the intensity range (default: estimated "

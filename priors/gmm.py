@@ -30,17 +30,12 @@ for a noisy patch ``y`` with noise variance ``s2``, pick
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import solve_triangular
-from scipy.special import logsumexp
+from threadpoolctl import threadpool_limits
 
 from priors._gmm_kernels import best_component_wiener, grouped_squared_norms
-from priors.files import open_prior_file
 from priors.gmm_em import INITIALISATIONS, initialise, run_em
 from priors.symmetry import SYMMETRIES, expand_orbits, subspace_transforms
 
-#: 2 added ``symmetry``; version 1 files (no symmetry) still load.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
 _LOG_2PI = np.log(2 * np.pi)
 
 
@@ -49,6 +44,17 @@ def zero_mean_basis(d):
     seed = np.concatenate([np.ones((d, 1)) / np.sqrt(d), np.eye(d)[:, : d - 1]], axis=1)
     q, _ = np.linalg.qr(seed)
     return q[:, 1:] * np.sign(q[0, 0])
+
+
+def _check_positive_definite(covariances, reg_covar):
+    """Raise a clear error naming the first covariance that is not positive definite."""
+    for k, cov in enumerate(covariances):
+        try:
+            np.linalg.cholesky(cov)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"covariance of component {k} is not positive definite; "
+                             f"increase reg_covar (now {reg_covar:g}) or use more "
+                             "patches / fewer components") from None
 
 
 def _check_patches(patches, d):
@@ -197,28 +203,45 @@ class GaussianMixturePrior:
     # ------------------------------------------------------------------ parameters
     def _set_subspace_parameters(self, weights, means, covariances):
         """Store the orbits' parameters, given in zero-mean coordinates (the components'
-        without a symmetry); derive the components and their factors."""
+        without a symmetry). The components and their factors are derived when first
+        needed (:meth:`_components`, :meth:`_whitening`), so loading stays cheap."""
         basis = self._cache.get("basis")
         self._cache = {} if basis is None else {"basis": basis}
-        self._orbits = (np.asarray(weights, dtype=np.float64), means, covariances)
-        if self.symmetry != "none":
-            weights, means, covariances = expand_orbits(weights, means, covariances,
-                                                        self.transforms)
-        m = means.shape[1]
-        prec_chol = np.empty_like(covariances)
-        for k, cov in enumerate(covariances):
-            try:
-                lower = np.linalg.cholesky(cov)
-            except np.linalg.LinAlgError:
-                raise ValueError(f"covariance of component {k} is not positive definite; "
-                                 f"increase reg_covar (now {self.reg_covar:g}) or use more "
-                                 "patches / fewer components") from None
-            prec_chol[k] = solve_triangular(lower, np.eye(m), lower=True).T
-        self.weights_ = np.asarray(weights, dtype=np.float64)
-        self._sub_means = means
-        self._sub_covariances = covariances
-        self._prec_chol = prec_chol
-        self._log_det_prec = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
+        weights = np.asarray(weights, dtype=np.float64)
+        self._orbits = (weights, means, covariances)
+        _check_positive_definite(covariances, self.reg_covar)
+        count = 1 if self.symmetry == "none" else len(self.transforms)
+        self.weights_ = np.tile(weights / count, count)
+
+    def _components(self):
+        """``(means (|G| K, m), covariances (|G| K, m, m))`` of every component."""
+        if "components" not in self._cache:
+            weights, means, covariances = self._orbits
+            if self.symmetry != "none":
+                _, means, covariances = expand_orbits(weights, means, covariances,
+                                                      self.transforms)
+            self._cache["components"] = (means, covariances)
+        return self._cache["components"]
+
+    _sub_means = property(lambda self: self._components()[0])
+    _sub_covariances = property(lambda self: self._components()[1])
+
+    def _whitening(self):
+        """``(W_k, log det W_k)`` with ``W_k W_k^T = S_k^-1`` (``W_k`` the inverse
+        Cholesky factor, transposed), per component."""
+        if "whitening_factors" not in self._cache:
+            from scipy.linalg import solve_triangular
+
+            covariances = self._sub_covariances
+            m = covariances.shape[1]
+            prec_chol = np.empty_like(covariances)
+            with threadpool_limits(1, user_api="blas"):
+                lowers = np.linalg.cholesky(covariances)
+            for k, lower in enumerate(lowers):
+                prec_chol[k] = solve_triangular(lower, np.eye(m), lower=True).T
+            log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
+            self._cache["whitening_factors"] = (prec_chol, log_det)
+        return self._cache["whitening_factors"]
 
     @property
     def means_(self):
@@ -244,10 +267,11 @@ class GaussianMixturePrior:
         """``log w_k + log N(c; mu_k, S_k)`` for a block of coordinates, ``(n, K)``."""
         key = ("whitening", coords.dtype.str)
         if key not in self._cache:
-            K, m, _ = self._prec_chol.shape
-            stacked = np.ascontiguousarray(self._prec_chol.transpose(1, 0, 2).reshape(m, K * m))
-            offsets = np.einsum("km,kmj->kj", self._sub_means, self._prec_chol)
-            consts = np.log(self.weights_) + self._log_det_prec - 0.5 * m * _LOG_2PI
+            prec_chol, log_det_prec = self._whitening()
+            K, m, _ = prec_chol.shape
+            stacked = np.ascontiguousarray(prec_chol.transpose(1, 0, 2).reshape(m, K * m))
+            offsets = np.einsum("km,kmj->kj", self._sub_means, prec_chol)
+            consts = np.log(self.weights_) + log_det_prec - 0.5 * m * _LOG_2PI
             self._cache[key] = (stacked.astype(coords.dtype), offsets.astype(coords.dtype), consts)
         stacked, offsets, consts = self._cache[key]
         maha = grouped_squared_norms(coords @ stacked, offsets, len(self.weights_))
@@ -259,6 +283,8 @@ class GaussianMixturePrior:
         Computed in float64 whatever the input dtype; nats, with respect to
         Lebesgue measure on the ``d - 1`` orthonormal zero-mean coordinates.
         """
+        from scipy.special import logsumexp
+
         self._require_fitted()
         coords = self._coordinates(_check_patches(patches, self.dim).astype(np.float64))
         out = np.empty(coords.shape[0])
@@ -297,7 +323,8 @@ class GaussianMixturePrior:
     def _eigen(self):
         """Per component ``S_k = V_k diag(s_k) V_k^T``; bases ``Q V_k`` in pixel space."""
         if "eigen" not in self._cache:
-            values, vectors = np.linalg.eigh(self._sub_covariances)
+            with threadpool_limits(1, user_api="blas"):  # many small problems: no threads
+                values, vectors = np.linalg.eigh(self._sub_covariances)
             bases = np.einsum("dm,kmj->kdj", self.basis, vectors)
             mean_proj = np.einsum("km,kmj->kj", self._sub_means, vectors)
             self._cache["eigen"] = (np.maximum(values, 0.0), bases, mean_proj)
@@ -345,44 +372,29 @@ class GaussianMixturePrior:
                                   labels[start:start + block.shape[0]])
         return (out, labels) if return_labels else out
 
-    def fast_denoiser(self, tail_ratio=None):
+    def fast_denoiser(self, tail_ratio=None, search=None):
         """Flat-tail approximation of :meth:`denoise` (see :mod:`priors.gmm_fast`);
-        ``tail_ratio`` ``None`` means 1."""
-        from priors.gmm_fast import FlatTailDenoiser
+        ``tail_ratio`` ``None`` means 1. ``search``: how the component is found,
+        ``"orientation"`` (a tied mixture's default: :mod:`priors.gmm_search`) or
+        ``"exhaustive"`` (every component; the only search of an untied mixture)."""
+        from priors.gmm_search import fast_search, resolve_search
 
-        tail_ratio = 1.0 if tail_ratio is None else tail_ratio
-        key = ("fast", float(tail_ratio))
+        tail_ratio = 1.0 if tail_ratio is None else float(tail_ratio)
+        key = ("fast", tail_ratio, resolve_search(self, search))
         if key not in self._cache:
-            self._cache[key] = FlatTailDenoiser(self, tail_ratio=tail_ratio)
+            self._cache[key] = fast_search(self, tail_ratio, key[2])
         return self._cache[key]
 
     # ------------------------------------------------------------------ persistence
     def save(self, path):
-        """Write the model to one ``.npz`` (format version, parameters, EM diagnostics)."""
-        self._require_fitted()
-        weights, means, covariances = self._orbits
-        np.savez(path, format_version=FORMAT_VERSION, kind="gmm", patch_size=self.patch_size,
-                 reg_covar=self.reg_covar, symmetry=self.symmetry, weights=weights, means=means,
-                 covariances=covariances,
-                 lower_bounds=np.asarray(getattr(self, "lower_bounds_", []), dtype=np.float64),
-                 converged=bool(getattr(self, "converged_", False)),
-                 n_train=int(getattr(self, "n_train_", 0)))
+        """Write the model to one ``.npz`` (:func:`priors.gmm_io.save_mixture`)."""
+        from priors.gmm_io import save_mixture
+
+        save_mixture(self, path)
 
     @classmethod
     def load(cls, path):
-        """Read a model written by :meth:`save`."""
-        with open_prior_file(path, "gmm", READABLE_VERSIONS) as data:
-            weights = data["weights"]
-            symmetry = str(data["symmetry"]) if "symmetry" in data else "none"
-            if symmetry not in SYMMETRIES:
-                raise ValueError(f"'{path}' has an unknown symmetry {symmetry!r}; this version "
-                                 f"reads {SYMMETRIES}")
-            prior = cls(weights.shape[0], int(data["patch_size"]),
-                        reg_covar=float(data["reg_covar"]), symmetry=symmetry)
-            prior._set_subspace_parameters(weights, data["means"], data["covariances"])
-            prior.lower_bounds_ = list(data["lower_bounds"])
-            prior.lower_bound_ = prior.lower_bounds_[-1] if prior.lower_bounds_ else None
-            prior.n_iter_ = len(prior.lower_bounds_)
-            prior.converged_ = bool(data["converged"])
-            prior.n_train_ = int(data["n_train"])
-        return prior
+        """Read a model written by :meth:`save` (:func:`priors.gmm_io.load_mixture`)."""
+        from priors.gmm_io import load_mixture
+
+        return load_mixture(cls, path)

@@ -21,7 +21,6 @@ import warnings
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.exceptions import ConvergenceWarning
 
 #: EM starts of :class:`~priors.gmm.GaussianMixturePrior` (``init=``).
 INITIALISATIONS = ("kmeans", "scales")
@@ -48,6 +47,8 @@ def run_em(prior, coords):
             break
         maximisation(prior, *stats)
     if not prior.converged_:
+        from sklearn.exceptions import ConvergenceWarning
+
         warnings.warn(f"EM did not converge in {prior.max_iter} iterations (last change "
                       f"{change:.2e} nats/patch > tol={prior.tol:g}); raise max_iter or tol",
                       ConvergenceWarning, stacklevel=3)

@@ -26,7 +26,7 @@ import numba
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from priors._gmm_kernels import flat_tail_labels
+from priors._gmm_kernels import flat_tail_labels, flat_tail_transforms
 
 #: Noise variances whose operators stay cached (a few hundred KiB each).
 CACHED_NOISE_LEVELS = 128
@@ -113,19 +113,53 @@ class FlatTailDenoiser:
 
     def labels(self, patches, noise_var):
         """Index of the chosen component per patch, ``(n, d) -> (n,)``."""
+        return self.score(patches, noise_var)[0][:, 0]
+
+    def score(self, patches, noise_var, count=1):
+        """The ``count`` best components per patch and their flat-tail scores (log weight
+        plus log density of the noisy patch, up to a constant shared by all components),
+        best first: ``(n, d) -> ((n, count) prior indices, (n, count) scores)``."""
         patches = np.ascontiguousarray(patches)
         ops = self.operators(noise_var, patches.dtype)
         with threadpool_limits(1, user_api="blas"):
-            return ops.order[self._sorted_labels(patches, ops)]
+            labels, scores = self._sorted_labels(patches, ops, count)
+        return ops.order[labels], scores
+
+    def score_transforms(self, patches, shortlist, permutations, noise_var):
+        """Score every component of ``shortlist`` (``(n, M)`` prior indices) on every
+        moved patch ``x[permutations[t]]``; the best per patch as ``(component, t,
+        score)``, each ``(n,)``."""
+        patches = np.ascontiguousarray(patches)
+        ops = self.operators(noise_var, patches.dtype)
+        sorted_shortlist = np.argsort(ops.order)[shortlist]
+        directions = ops.projector.T
+        n = patches.shape[0]
+        best_k = np.empty(n, dtype=np.int64)
+        best_t = np.empty(n, dtype=np.int64)
+        best_score = np.empty(n, dtype=patches.dtype)
+
+        def score(start):
+            stop = min(n, start + self.chunk_size)
+            flat_tail_transforms(patches[start:stop], sorted_shortlist[start:stop],
+                                 permutations, directions, ops.starts, ops.offsets,
+                                 ops.mean_column, ops.mean_sq, ops.inv_tail, ops.log_consts,
+                                 best_k[start:stop], best_t[start:stop], best_score[start:stop])
+
+        self._map(score, range(0, n, self.chunk_size))
+        return ops.order[best_k], best_t, best_score
 
     def denoise(self, patches, noise_var):
         """Approximate-MAP patches, ``(n, d) -> (n, d)``; float32 in, float32 out."""
         patches = np.ascontiguousarray(patches)
+        return self.wiener(patches, self.labels(patches, noise_var), noise_var)
+
+    def wiener(self, patches, labels, noise_var):
+        """Each patch through the exact Wiener filter of its component ``labels[n]``
+        (prior indices), its DC kept: ``(n, d) -> (n, d)``."""
         ops = self.operators(noise_var, patches.dtype)
         bases, mean_proj, means = self._component_arrays(patches.dtype)
         out = np.empty_like(patches)
         with threadpool_limits(1, user_api="blas"):
-            labels = ops.order[self._sorted_labels(patches, ops)]
             by_label = np.argsort(labels, kind="stable")
             bounds = np.searchsorted(labels[by_label], np.arange(len(means) + 1))
 
@@ -158,19 +192,21 @@ class FlatTailDenoiser:
                                       for a in (bases, mean_proj, self.prior.means_))
         return self._arrays[key]
 
-    def _sorted_labels(self, patches, ops):
-        """Chosen components (indexed in ``ops.order``), scored in blocks of ``chunk_size``
+    def _sorted_labels(self, patches, ops, count=1):
+        """The ``count`` best components (indexed in ``ops.order``) and their scores, in blocks of ``chunk_size``
         rows, small enough that the projections stay in cache."""
-        labels = np.empty(patches.shape[0], dtype=np.int64)
+        labels = np.empty((patches.shape[0], count), dtype=np.int64)
+        scores = np.empty((patches.shape[0], count), dtype=patches.dtype)
         scoring = ops.scoring()
 
         def score(start):
             block = patches[start:start + self.chunk_size]
-            flat_tail_labels(block, block @ ops.projector, *scoring,
-                             labels[start:start + block.shape[0]])
+            stop = start + block.shape[0]
+            flat_tail_labels(block, block @ ops.projector, *scoring, labels[start:stop],
+                             scores[start:stop])
 
         self._map(score, range(0, patches.shape[0], self.chunk_size))
-        return labels
+        return labels, scores
 
     @staticmethod
     def _workers():

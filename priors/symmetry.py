@@ -47,7 +47,7 @@ def expand_orbits(weights, means, covariances, transforms):
     ``weights (K,)``, ``means (K, m)``, ``covariances (K, m, m)`` of the orbits and the
     ``(|G|, m, m)`` transforms give ``(|G| K,)``, ``(|G| K, m)``, ``(|G| K, m, m)``.
     """
-    count = transforms.shape[0]
+    count, m = transforms.shape[0], means.shape[1]
+    turned = transforms[:, None] @ covariances[None] @ transforms.transpose(0, 2, 1)[:, None]
     return (np.tile(np.asarray(weights) / count, count),
-            np.concatenate([means @ r.T for r in transforms]),
-            np.concatenate([np.einsum("ij,kjl,ml->kim", r, covariances, r) for r in transforms]))
+            np.concatenate([means @ r.T for r in transforms]), turned.reshape(-1, m, m))

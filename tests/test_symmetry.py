@@ -107,6 +107,7 @@ def test_the_shipped_priors_are_the_tied_mixture_and_its_untied_start():
     assert tied.symmetry == "dihedral" and untied.symmetry == "none"
     assert tied.n_components == untied.n_components == 200
     assert len(tied.weights_) == 1600 and len(untied.weights_) == 200
-    assert DEFAULT_PRIORS == {"denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm"}
+    assert {task: DEFAULT_PRIORS[task] for task in ("denoise", "deblur", "inpaint")} == {
+        "denoise": "gmm", "deblur": "gmm-untied", "inpaint": "gmm"}
     assert (DENOISE.default_prior, DEBLUR.default_prior, INPAINT.default_prior) == (
         "gmm", "gmm-untied", "gmm")

@@ -18,22 +18,31 @@ class FastSettings:
     """Approximations of the fast path (``exact=False``).
 
     ``stride``: each z-step uses the patches on a grid of this stride with a
-    random offset (plus the last row and column, so every pixel is covered).
+    random offset (plus the last row and column, so every pixel is covered);
+    a tuple gives each step's stride, the last repeating.
     ``cg_tolerance``: relative residual at which iterative x-steps stop.
     ``tail_ratio``: the flat-tail threshold of a Gaussian mixture's fast
     z-step (:mod:`priors.gmm_fast`; ``None``: its default).
+    ``search``: how a tied mixture finds each patch's component,
+    ``"orientation"`` (:mod:`priors.gmm_search`) or ``"exhaustive"`` (the
+    reference); ``None``: the prior's default.
     """
 
-    stride: int = 2
+    stride: int | tuple[int, ...] = 2
     cg_tolerance: float = 1e-4
     tail_ratio: float | None = None
+    search: str | None = None
 
     def denoiser(self, prior):
         """The prior's fast patch denoiser under these settings (the prior itself where it
         has no faster approximation)."""
         from priors.protocols import FastPath
 
-        return prior.fast_denoiser(self.tail_ratio) if isinstance(prior, FastPath) else prior
+        if not isinstance(prior, FastPath):
+            return prior
+        if self.search is None:
+            return prior.fast_denoiser(self.tail_ratio)
+        return prior.fast_denoiser(self.tail_ratio, search=self.search)
 
 
 def epll(observed, operator, sigma, prior, schedule, *, init=None, exact=True,

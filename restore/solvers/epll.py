@@ -18,8 +18,7 @@ class FastSettings:
     """Approximations of the fast path (``exact=False``).
 
     ``stride``: each z-step uses the patches on a grid of this stride with a
-    random offset (plus the last row and column, so every pixel is covered);
-    a tuple gives each step's stride, the last repeating.
+    random offset (plus the last row and column, so every pixel is covered).
     ``cg_tolerance``: relative residual at which iterative x-steps stop.
     ``tail_ratio``: the flat-tail threshold of a Gaussian mixture's fast
     z-step (:mod:`priors.gmm_fast`; ``None``: its default).
@@ -28,7 +27,7 @@ class FastSettings:
     reference); ``None``: the prior's default.
     """
 
-    stride: int | tuple[int, ...] = 2
+    stride: int = 2
     cg_tolerance: float = 1e-4
     tail_ratio: float | None = None
     search: str | None = None

@@ -70,8 +70,7 @@ class PatchAveraging:
     """A :class:`~restore.solvers.hqs.ZStep` from a patch denoiser.
 
     ``stride`` ``None``: every patch (exact); otherwise a random grid of that
-    stride per step, drawn from ``rng`` (the fast path); a tuple gives the
-    stride of each step (the last repeats). ``window``: see
+    stride per step, drawn from ``rng`` (the fast path). ``window``: see
     :func:`patch_average`. Its x-step weight is ``p^2`` at every pixel: each
     pixel weighs its average patch estimate as if ``p^2`` patches covered it,
     as the original code does (with the true counts the border pixels lean
@@ -79,7 +78,7 @@ class PatchAveraging:
     """
 
     denoiser: object
-    stride: int | tuple[int, ...] | None = None
+    stride: int | None = None
     window: float = 0.0
     rng: np.random.Generator | None = None
     stopwatch: object = field(default_factory=NoStopwatch)
@@ -90,10 +89,5 @@ class PatchAveraging:
 
     def __call__(self, x, noise_var, step):
         p = self.denoiser.patch_size
-        if self.stride is None:
-            grid = None
-        else:
-            stride = self.stride if np.ndim(self.stride) == 0 else self.stride[
-                min(step, len(self.stride) - 1)]
-            grid = random_subgrid(x.shape, p, int(stride), self.rng)
+        grid = None if self.stride is None else random_subgrid(x.shape, p, self.stride, self.rng)
         return patch_average(x, self.denoiser, noise_var, grid, self.stopwatch, self.window)

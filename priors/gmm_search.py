@@ -21,6 +21,7 @@ and the result is moved back.
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from priors.orientation import canonical_transforms, ranked_transforms
 from priors.symmetry import pixel_permutations
@@ -28,7 +29,7 @@ from priors.symmetry import pixel_permutations
 #: Names accepted for ``search=``.
 SEARCHES = ("orientation", "exhaustive")
 #: Orbits kept from the first pass. docs/tuning.md#component-search
-#: (benchmarks/results/component_search*.json)
+#: (benchmarks/results/component_search.json)
 SHORTLIST = 8
 
 
@@ -57,7 +58,7 @@ def fast_search(prior, tail_ratio, search):
 class OrientationSearch:
     """Fast z-step of a dihedrally tied :class:`~priors.gmm.GaussianMixturePrior`."""
 
-    def __init__(self, prior, *, tail_ratio=1.0, shortlist=SHORTLIST, first_tail_ratio=None):
+    def __init__(self, prior, *, tail_ratio=1.0, shortlist=SHORTLIST):
         from priors.gmm import GaussianMixturePrior
 
         if prior.symmetry != "dihedral":
@@ -71,14 +72,14 @@ class OrientationSearch:
         self.shortlist = int(shortlist)
         weights, means, covariances = prior._orbits
         basis = prior.basis
-        canonical = canonical_transforms(means @ basis.T, basis @ covariances @ basis.T)
-        turns = prior.transforms[canonical]
-        orbits = GaussianMixturePrior(len(weights), prior.patch_size, reg_covar=prior.reg_covar)
-        orbits._set_subspace_parameters(weights, np.einsum("kij,kj->ki", turns, means),
-                                        turns @ covariances @ turns.transpose(0, 2, 1))
+        with threadpool_limits(1, user_api="blas"):  # many small products: no threads
+            canonical = canonical_transforms(means @ basis.T, basis @ covariances @ basis.T)
+            turns = prior.transforms[canonical]
+            orbits = GaussianMixturePrior(len(weights), prior.patch_size,
+                                          reg_covar=prior.reg_covar)
+            orbits._set_subspace_parameters(weights, np.einsum("kij,kj->ki", turns, means),
+                                            turns @ covariances @ turns.transpose(0, 2, 1))
         self.orbits = orbits.fast_denoiser(tail_ratio)
-        self.first_pass = orbits.fast_denoiser(
-            tail_ratio if first_tail_ratio is None else max(first_tail_ratio, tail_ratio))
         self.permutations = pixel_permutations(prior.patch_size, "dihedral")
         self.inverses = np.argsort(self.permutations, axis=1)
         self.then = _composition_table(self.permutations)
@@ -103,7 +104,7 @@ class OrientationSearch:
         turn = ranked_transforms(patches, 1)[0][:, 0]
         rows = np.arange(patches.shape[0])[:, None]
         canonical = patches[rows, self.permutations[turn]]
-        shortlist, _ = self.first_pass.score(canonical, noise_var, self.shortlist)
+        shortlist, _ = self.orbits.score(canonical, noise_var, self.shortlist)
         orbit, again, _ = self.orbits.score_transforms(canonical, shortlist, self.permutations,
                                                        noise_var)
         return orbit, self.then[turn, again]

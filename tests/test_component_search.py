@@ -91,8 +91,8 @@ def test_a_shortlist_of_every_orbit_is_the_exhaustive_search(small_tied_prior):
 
 def test_the_shortlist_agrees_with_the_exhaustive_search_on_real_patches():
     """On the cameraman example at sigma 25 (the first z-step's input) the default
-    shortlist picks the exhaustive search's component for 80-90 % of patches (87 % when
-    this test was written; docs/tuning.md#component-search has the Train400 rates)."""
+    shortlist picks the exhaustive search's component label for 95.7 % of 3,969 patches
+    (when this test was written; docs/tuning.md#component-search has the Train400 rates)."""
     from PIL import Image
 
     from priors.registry import get_prior

@@ -110,10 +110,15 @@ class OrientationSearch:
         return orbit, self.then[turn, again]
 
 
+def _lookup(permutations):
+    """Permutation (as bytes) -> its transform's index."""
+    return {perm.tobytes(): g for g, perm in enumerate(permutations)}
+
+
 def _composition_table(permutations):
     """``table[a, b]``: the transform whose permutation is ``perm_a[perm_b]`` (move by
     ``a``, then by ``b``)."""
-    lookup = {perm.tobytes(): g for g, perm in enumerate(permutations)}
+    lookup = _lookup(permutations)
     return np.array([[lookup[first[second].tobytes()] for second in permutations]
                      for first in permutations])
 
@@ -121,7 +126,7 @@ def _composition_table(permutations):
 def _component_table(permutations, canonical):
     """``table[t, k]``: the tied prior's index ``g K + k`` of orbit ``k`` scored on a patch
     put in its frame by ``t``; ``P_g = P_t^T P_h`` (``h`` the orbit's canonical transform)."""
-    lookup = {perm.tobytes(): g for g, perm in enumerate(permutations)}
+    lookup = _lookup(permutations)
     inverses = np.argsort(permutations, axis=1)
     count = len(canonical)
     table = np.empty((len(permutations), count), dtype=np.int64)

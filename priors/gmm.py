@@ -33,7 +33,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from priors._gmm_kernels import best_component_wiener, grouped_squared_norms
-from priors.gmm_em import INITIALISATIONS, initialise, run_em
+from priors.gmm_em import INITIALISATIONS, expectation, initialise, run_em
+from priors.registered import Registered
 from priors.symmetry import SYMMETRIES, expand_orbits, subspace_transforms
 
 _LOG_2PI = np.log(2 * np.pi)
@@ -67,7 +68,7 @@ def _check_patches(patches, d):
     return array
 
 
-class GaussianMixturePrior:
+class GaussianMixturePrior(Registered):
     """EPLL's Gaussian mixture over zero-mean patches, fitted by EM.
 
     Parameters
@@ -179,8 +180,9 @@ class GaussianMixturePrior:
         return prior
 
     def _coordinates(self, patches):
-        """``c = Q^T x`` (the DC drops out because ``Q`` is orthogonal to it)."""
-        return patches @ self.basis.astype(patches.dtype)
+        """``c = Q^T x`` (``Q`` is orthogonal to the DC), summed in float64: the same bits
+        however BLAS splits the work (threads, rows: see :mod:`restore.cluster.em`)."""
+        return (patches.astype(np.float64) @ self.basis).astype(patches.dtype)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, patches):
@@ -197,7 +199,7 @@ class GaussianMixturePrior:
         coords = self._coordinates(patches)
         if not (self.warm_start and hasattr(self, "weights_")):
             initialise(self, coords)
-        run_em(self, coords)
+        run_em(self, lambda prior: expectation(prior, coords))
         return self
 
     # ------------------------------------------------------------------ parameters
@@ -302,16 +304,15 @@ class GaussianMixturePrior:
         The mixture is a density of the zero-mean part of a patch, so a sample
         is one: component ``k`` drawn with probability ``w_k``, then
         ``c = mu_k + L_k z`` with ``S_k = L_k L_k^T`` (Cholesky) and
-        ``z ~ N(0, I_m)``, returned in pixel space as ``Q c`` (like
-        :attr:`means_`; every row sums to zero). Add a DC to get a patch.
-        ``rng``: a seed or a Generator; the same seed gives the same samples.
+        ``z ~ N(0, I_m)``, returned in pixel space as ``Q c`` (rows sum to zero;
+        add a DC to get a patch). ``rng``: a seed or a Generator (same seed, same samples).
         """
         self._require_fitted()
         if int(n) < 0:
             raise ValueError(f"n must be >= 0, got {n}")
-        rng = np.random.default_rng(rng)
-        labels = rng.choice(len(self.weights_), size=int(n), p=self.weights_)
-        z = rng.standard_normal((int(n), self._sub_means.shape[1]))
+        rng, n = np.random.default_rng(rng), int(n)
+        labels = rng.choice(len(self.weights_), size=n, p=self.weights_)
+        z = rng.standard_normal((n, self._sub_means.shape[1]))
         coords = np.empty_like(z)
         for k in np.unique(labels):
             rows = labels == k
@@ -373,10 +374,9 @@ class GaussianMixturePrior:
         return (out, labels) if return_labels else out
 
     def fast_denoiser(self, tail_ratio=None, search=None):
-        """Flat-tail approximation of :meth:`denoise` (see :mod:`priors.gmm_fast`);
-        ``tail_ratio`` ``None`` means 1. ``search``: how the component is found,
-        ``"orientation"`` (a tied mixture's default: :mod:`priors.gmm_search`) or
-        ``"exhaustive"`` (every component; the only search of an untied mixture)."""
+        """Flat-tail approximation of :meth:`denoise` (:mod:`priors.gmm_fast`; ``tail_ratio``
+        ``None``: 1). ``search``: ``"orientation"`` (a tied mixture's default,
+        :mod:`priors.gmm_search`) or ``"exhaustive"`` (the only search of an untied one)."""
         from priors.gmm_search import fast_search, resolve_search
 
         tail_ratio = 1.0 if tail_ratio is None else float(tail_ratio)

@@ -12,6 +12,11 @@ Tied over a symmetry (:mod:`priors.symmetry`), the statistics of orbit ``k``
 sum those of its components ``(g, k)``, each taken from the back-transformed
 patches ``R_g^T c`` (because ``N(c; R_g mu, R_g S R_g^T) = N(R_g^T c; mu, S)``).
 EM stops when the mean log-likelihood per patch changes by less than ``tol``.
+
+The statistics are sums over patches, so the E-step splits over any
+partition of the patches (:func:`expectation_sums` per part, then add):
+that is how :mod:`restore.cluster.em` runs it on a Dask cluster, with the
+same loop (:func:`run_em`) and starts (:func:`initialise_with`).
 """
 from __future__ import annotations
 
@@ -26,14 +31,17 @@ from scipy.special import logsumexp
 INITIALISATIONS = ("kmeans", "scales")
 
 
-def run_em(prior, coords):
-    """EM from the prior's current parameters on the zero-mean coordinates ``coords``
-    (``(n, m)``); sets ``lower_bounds_``, ``lower_bound_``, ``n_iter_``, ``converged_``."""
+def run_em(prior, e_step):
+    """EM from the prior's current parameters; ``e_step(prior)`` returns the statistics
+    and the mean log-likelihood (:func:`expectation` on the data, or its distributed
+    twin). Sets ``lower_bounds_``, ``lower_bound_``, ``n_iter_``, ``converged_`` and
+    ``iteration_seconds_`` (wall time of each E-step plus M-step)."""
     prior.lower_bounds_ = []
+    prior.iteration_seconds_ = []
     prior.converged_ = False
     for iteration in range(1, prior.max_iter + 1):
         start = time.perf_counter()
-        stats, lower_bound = expectation(prior, coords)
+        stats, lower_bound = e_step(prior)
         prior.lower_bounds_.append(lower_bound)
         prior.n_iter_ = iteration
         prior.lower_bound_ = lower_bound
@@ -44,8 +52,10 @@ def run_em(prior, coords):
                   file=sys.stderr, flush=True)
         if abs(change) < prior.tol:
             prior.converged_ = True
+            prior.iteration_seconds_.append(time.perf_counter() - start)
             break
         maximisation(prior, *stats)
+        prior.iteration_seconds_.append(time.perf_counter() - start)
     if not prior.converged_:
         from sklearn.exceptions import ConvergenceWarning
 
@@ -56,28 +66,37 @@ def run_em(prior, coords):
 
 def initialise(prior, coords):
     """The EM start named by ``prior.init`` (see the class docstring)."""
-    if prior.init == "scales":
+    def covariance():
         centred = coords - coords.mean(axis=0)
-        covariance = (centred.T @ centred / coords.shape[0]).astype(np.float64)
-        k, m = prior.n_components, coords.shape[1]
+        return (centred.T @ centred / coords.shape[0]).astype(np.float64)
+
+    initialise_with(prior, coords.shape[0], coords.__getitem__, covariance)
+
+
+def initialise_with(prior, n, take, covariance):
+    """The EM start named by ``prior.init`` on ``n`` patches held elsewhere: ``take(rows)``
+    returns the coordinates of the given rows (k-means start), ``covariance()`` their
+    covariance (scale start)."""
+    if prior.init == "scales":
+        covariance = covariance()
+        k, m = prior.n_components, covariance.shape[0]
         scales = np.geomspace(1 / 16, 4, k) if k > 1 else np.ones(1)
         prior._set_subspace_parameters(
             np.full(k, 1.0 / k), np.zeros((k, m)),
             scales[:, None, None] * covariance + prior.reg_covar * np.eye(m))
         return
-    initialise_kmeans(prior, coords)
+    initialise_kmeans(prior, n, take)
 
 
-def initialise_kmeans(prior, coords):
-    """Hard assignments from k-means on a subset, then one M-step."""
+def initialise_kmeans(prior, n, take):
+    """Hard assignments from k-means on a random subset, then one M-step."""
     from sklearn.cluster import KMeans
 
     rng = np.random.default_rng(prior.rng)
-    n = coords.shape[0]
-    subset = coords[rng.choice(n, size=min(n, 50 * prior.n_components), replace=False)]
+    subset = take(rng.choice(n, size=min(n, 50 * prior.n_components), replace=False))
     kmeans = KMeans(prior.n_components, n_init=1, max_iter=30,
                     random_state=int(rng.integers(2**31))).fit(subset)
-    resp = np.zeros((subset.shape[0], prior.n_components), dtype=coords.dtype)
+    resp = np.zeros((subset.shape[0], prior.n_components), dtype=subset.dtype)
     resp[np.arange(subset.shape[0]), kmeans.labels_] = 1
     maximisation(prior, *statistics(subset, resp))
 
@@ -93,6 +112,12 @@ def statistics(coords, resp):
 
 def expectation(prior, coords):
     """One pass over the data: statistics for the M-step and the mean log-likelihood."""
+    stats, total_ll = expectation_sums(prior, coords)
+    return stats, total_ll / coords.shape[0]
+
+
+def expectation_sums(prior, coords):
+    """The statistics of ``coords`` for the M-step and their total log-likelihood."""
     total_ll = 0.0
     stats = None
     transforms = prior.transforms.astype(coords.dtype)
@@ -107,9 +132,13 @@ def expectation(prior, coords):
         for g, transform in enumerate(transforms):  # rows of c R_g are (R_g^T c)^T
             back = block if g == 0 else block @ transform
             block_stats = statistics(back, resp[:, g * k:(g + 1) * k])
-            stats = block_stats if stats is None else tuple(
-                a + b for a, b in zip(stats, block_stats))
-    return stats, total_ll / coords.shape[0]
+            stats = add_statistics(stats, block_stats)
+    return stats, total_ll
+
+
+def add_statistics(first, second):
+    """The statistics of two sets of patches together (``None``: an empty set)."""
+    return second if first is None else tuple(a + b for a, b in zip(first, second))
 
 
 def maximisation(prior, counts, first, second):

@@ -57,7 +57,9 @@ def available_priors():
 
 @lru_cache(maxsize=None)
 def _cached(name):
-    return FACTORIES[name](name)
+    prior = FACTORIES[name](name)
+    prior.registry_name = name  # pickles by name (priors.registered)
+    return prior
 
 
 def get_prior(prior):

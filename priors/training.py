@@ -40,8 +40,7 @@ def sample_patches(images, n_patches, patch_size, rng=None):
     Returns float32 rows of length ``patch_size**2``.
     """
     rng = np.random.default_rng(rng)
-    per_image = np.full(len(images), n_patches // len(images))
-    per_image[: n_patches % len(images)] += 1
+    per_image = patches_per_image(len(images), n_patches)
     rows = []
     for image, count in zip(images, per_image):
         h, w = image.shape
@@ -55,6 +54,28 @@ def sample_patches(images, n_patches, patch_size, rng=None):
     return np.concatenate(rows).astype(np.float32)
 
 
+def patches_per_image(n_images, n_patches):
+    """``n_patches`` spread evenly over ``n_images`` (the first ones get one more)."""
+    counts = np.full(n_images, n_patches // n_images, dtype=np.int64)
+    counts[: n_patches % n_images] += 1
+    return counts
+
+
+def sample_rows(paths, counts, patch_size, seed, start, stop):
+    """Rows ``start:stop`` of the patch sequence of the images ``paths``: image ``j``
+    gives ``counts[j]`` random patches, drawn from its own stream ``(seed, j)``, in
+    image order. The rows do not depend on how the sequence is cut, so every part
+    of a partition can be drawn where it is used (a Dask worker) from the files."""
+    ends = np.cumsum(counts)
+    rows = []
+    for j in np.flatnonzero((counts > 0) & (ends > start) & (ends - counts < stop)):
+        first = ends[j] - counts[j]
+        patches = sample_patches([load_grey(paths[j])], int(counts[j]), patch_size,
+                                 np.random.default_rng([seed, int(j)]))
+        rows.append(patches[max(start - first, 0):stop - first])
+    return np.concatenate(rows) if rows else np.empty((0, patch_size**2), np.float32)
+
+
 def train_gmm_prior(image_dirs, *, n_components=200, patch_size=8, n_patches=500_000,
                     max_iter=100, tol=1e-3, rng=0, init=None, symmetry=None, progress=True):
     """Fit the EPLL Gaussian mixture by EM on random patches of the training images.
@@ -64,26 +85,32 @@ def train_gmm_prior(image_dirs, *, n_components=200, patch_size=8, n_patches=500
     :class:`priors.gmm.GaussianMixturePrior` (``None``: "none", or the ``init``
     prior's; a symmetry given with ``init`` ties that prior's orbits).
     """
-    from priors.gmm import GaussianMixturePrior
-
     rng = np.random.default_rng(rng)  # one stream: patch sampling, then the k-means start
-    if init is not None:
-        prior = GaussianMixturePrior.load(init)
-        if symmetry is not None and symmetry != prior.symmetry:
-            prior = prior.with_symmetry(symmetry)
-        prior.max_iter, prior.tol, prior.rng, prior.verbose = max_iter, tol, rng, progress
-        prior.warm_start = True
-        patch_size = prior.patch_size
-    else:
-        prior = GaussianMixturePrior(n_components, patch_size, max_iter=max_iter, tol=tol,
-                                     rng=rng, verbose=progress, symmetry=symmetry or "none")
+    prior = untrained_gmm(n_components=n_components, patch_size=patch_size, max_iter=max_iter,
+                          tol=tol, rng=rng, init=init, symmetry=symmetry, progress=progress)
     paths = list_training_images(image_dirs)
     if progress:
-        print(f"sampling {n_patches} patches of {patch_size}x{patch_size} from {len(paths)} images",
-              file=sys.stderr, flush=True)
-    patches = sample_patches([load_grey(p) for p in paths], n_patches, patch_size, rng)
+        print(f"sampling {n_patches} patches of {prior.patch_size}x{prior.patch_size} from "
+              f"{len(paths)} images", file=sys.stderr, flush=True)
+    patches = sample_patches([load_grey(p) for p in paths], n_patches, prior.patch_size, rng)
     prior.fit(patches)
     prior.n_train_ = patches.shape[0]
+    return prior
+
+
+def untrained_gmm(*, n_components, patch_size, max_iter, tol, rng, init, symmetry, progress):
+    """The mixture EM starts from: a new one, or the prior file ``init`` (warm start; its
+    number of components and patch size win), tied over ``symmetry`` if given."""
+    from priors.gmm import GaussianMixturePrior
+
+    if init is None:
+        return GaussianMixturePrior(n_components, patch_size, max_iter=max_iter, tol=tol,
+                                    rng=rng, verbose=progress, symmetry=symmetry or "none")
+    prior = GaussianMixturePrior.load(init)
+    if symmetry is not None and symmetry != prior.symmetry:
+        prior = prior.with_symmetry(symmetry)
+    prior.max_iter, prior.tol, prior.rng, prior.verbose = max_iter, tol, rng, progress
+    prior.warm_start = True
     return prior
 
 

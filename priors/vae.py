@@ -47,6 +47,7 @@ import math
 import numpy as np
 
 from priors.files import open_prior_file
+from priors.registered import Registered
 
 FORMAT_VERSION = 1
 #: Added to the decoder's variance on the [0, 1] pixel scale (as the GMM's reg_covar).
@@ -79,7 +80,7 @@ def _check_patches(patches, d):
     return array
 
 
-class VAEPrior:
+class VAEPrior(Registered):
     """Patch VAE: ``z ~ N(0, I)``, zero-mean patch ``| z ~ N(mu(z), diag v(z))``.
 
     Parameters

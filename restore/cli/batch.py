@@ -1,10 +1,12 @@
-"""``restore A.png B.png FOLDER/ -o OUT/``: restore many files into a folder, one progress bar."""
+"""``restore A.png B.png FOLDER/ -o OUT/``: restore many files into a folder, one progress bar;
+with ``--workers N`` or ``--scheduler ADDRESS`` each file is a task on a Dask cluster."""
 from __future__ import annotations
 
 import sys
 import traceback
 from pathlib import Path
 
+from restore.cli.cluster import cluster_client
 from restore.cli.kernel_spec import task_kernel
 from restore.cli.messages import inform, out_of_memory, print_error
 from restore.cli.options import UsageError
@@ -38,17 +40,11 @@ def run(args, inputs):
                       f"{error.strerror or error}") from None
     check_output_folder(output_folder / "probe.png")
     failures = []
-    with progress.Progress(len(jobs), "restore", enabled=not args.quiet) as bar:
-        for input_path, output_path in jobs:
-            try:
-                done, _ = restore_file(args, input_path, output_path, kernel, progress=False)
-                if args.verbose:
-                    inform(args, f"{input_path}: {done}")
-            except (ValueError, TypeError, OSError, UsageError, MemoryError) as error:
-                if args.verbose:
-                    traceback.print_exc(file=sys.stderr)
-                why = out_of_memory(error) if isinstance(error, MemoryError) else str(error)
-                failures.append((input_path, " ".join(why.split())))
+    with cluster_client(args) as client, \
+            progress.Progress(len(jobs), "restore", enabled=not args.quiet) as bar:
+        for input_path, failure in _outcomes(args, jobs, kernel, client):
+            if failure is not None:
+                failures.append((input_path, failure))
             bar.update()
     if failures:
         listed = "; ".join(f"{path}: {why}" for path, why in failures)
@@ -57,6 +53,37 @@ def run(args, inputs):
         return 1
     inform(args, f"restored {len(jobs)} files into '{output_folder}'")
     return 0
+
+
+def _outcomes(args, jobs, kernel, client):
+    """``(input, None or why it failed)`` for every job, as they finish: here one after
+    another, or as tasks of the Dask ``client``."""
+    if client is None:
+        yield from (restore_job(args, *job, kernel) for job in jobs)
+        return
+    from dask.distributed import as_completed
+
+    futures = {client.submit(restore_job, args, *job, kernel, pure=False): job[0] for job in jobs}
+    for future in as_completed(futures):
+        try:
+            yield future.result()
+        except Exception as error:  # the task itself failed: a worker died, ...
+            yield futures[future], f"its task failed on the cluster ({type(error).__name__}: {error})"
+
+
+def restore_job(args, input_path, output_path, kernel):
+    """Restore one file of the batch; ``(input_path, None)`` or ``(input_path, why)`` on a
+    failure that spares the other files (a bad file, no memory, ...)."""
+    try:
+        done, _ = restore_file(args, input_path, output_path, kernel, progress=False)
+        if args.verbose:
+            inform(args, f"{input_path}: {done}")
+        return input_path, None
+    except (ValueError, TypeError, OSError, UsageError, MemoryError) as error:
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        why = out_of_memory(error) if isinstance(error, MemoryError) else str(error)
+        return input_path, " ".join(why.split())
 
 
 def batch_jobs(inputs, output_folder):

@@ -78,3 +78,15 @@ def add_verbosity(parser):
                       help="log details; show a traceback on errors")
     talk.add_argument("--quiet", action="store_true",
                       help="print only results and errors (no progress)")
+
+
+def add_cluster(parser, what):
+    """``--workers N`` (a local Dask cluster) or ``--scheduler ADDRESS`` (a running one)."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=positive_int, metavar="N",
+                       help=f"{what} on a local Dask cluster of N single-threaded worker "
+                            "processes (one per core is a good choice)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help=f"{what} on a running Dask cluster, e.g. tcp://host:8786 (started "
+                            "with `dask scheduler` and `dask worker ADDRESS`; the workers "
+                            "need restore installed and the files at the same paths)")

@@ -5,8 +5,8 @@ import sys
 from pathlib import Path
 
 from restore import __version__
-from restore.cli.options import (Parser, add_verbosity, non_negative_int, positive_int,
-                                 scale_factor, sigma_255)
+from restore.cli.options import (Parser, add_cluster, add_verbosity, non_negative_int,
+                                 positive_int, scale_factor, sigma_255)
 from restore.io import SUPPORTED_WRITE_EXTENSIONS
 from restore.io.budget import DEFAULT_MAX_PIXELS
 
@@ -49,6 +49,11 @@ examples:
   # upscale: 3 times the width and height, undoing MATLAB-style bicubic
   # shrinking (--kernel gaussian:STD or a file for another blur)
   restore small.png --task upscale --scale 3 -o big.png
+
+  # a folder on a local Dask cluster of 2 worker processes (one per core),
+  # or on a running cluster
+  restore photos/ -o restored/ --sigma 10 --workers 2
+  restore photos/ -o restored/ --sigma 10 --scheduler tcp://host:8786
 
 exit status: 0 success, 1 runtime error (unreadable file, image over
 --max-pixels, out of memory, ...), 2 usage error (bad arguments, including an
@@ -132,6 +137,8 @@ def build_parser():
     parser.add_argument("--device", choices=("cpu", "cuda"),
                         help="--prior dip: where the network runs (default: cuda when "
                              "available, else cpu)")
+    add_cluster(parser, "restore a batch (one task per file) or a large image (one task per "
+                        "tile)")
     add_verbosity(parser)
     parser.add_argument("--version", action="version", version=f"restore {__version__}")
     return parser
@@ -144,6 +151,7 @@ def run(args):
         from restore.cli import batch
 
         return batch.run(args, inputs)
+    from restore.cli.cluster import cluster_client
     from restore.cli.kernel_spec import task_kernel
     from restore.cli.messages import inform
     from restore.cli.paths import check_output_folder, check_output_name, refuse_overwriting
@@ -155,8 +163,10 @@ def run(args):
     refuse_overwriting(output_path, input=input_path, reference=args.reference, mask=args.mask)
     check_output_folder(output_path)
     kernel = task_kernel(args)
-    done, report = restore_file(args, input_path, output_path, kernel,
-                                progress=sys.stderr.isatty() and not args.quiet)
+    with cluster_client(args) as client:
+        done, report = restore_file(args, input_path, output_path, kernel,
+                                    progress=sys.stderr.isatty() and not args.quiet,
+                                    executor=client)
     inform(args, done)
     for line in report:
         print(line, flush=True)

@@ -52,8 +52,9 @@ def check_task_options(args, output_extensions=()):
                          f"{PATCH_SIZE} patches), got {args.tile}")
 
 
-def restore_file(args, input_path, output_path, kernel, *, progress):
-    """Restore one file into ``output_path``; return the summary line and quality lines."""
+def restore_file(args, input_path, output_path, kernel, *, progress, executor=None):
+    """Restore one file into ``output_path``; return the summary line and quality lines.
+    ``executor``: runs the tiles of a large image (see :func:`restore.denoise`)."""
     if args.task == "upscale":
         image, info = read_small_image(input_path, args.scale, args.max_pixels)
     else:
@@ -68,7 +69,7 @@ def restore_file(args, input_path, output_path, kernel, *, progress):
     if args.task != "upscale":  # upscale checks the size of its result
         api.check_large_enough(image, channel_axis, args.prior)
     options = dict(prior=_prior(args), channel_axis=channel_axis, rng=args.seed,
-                   exact=args.exact, progress=progress, tile_size=args.tile)
+                   exact=args.exact, progress=progress, tile_size=args.tile, executor=executor)
     start = time.perf_counter()
     compared, label = image, "input:"
     if args.task == "upscale":

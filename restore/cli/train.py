@@ -6,7 +6,9 @@ from pathlib import Path
 
 from priors.symmetry import SYMMETRIES
 from restore.cli.messages import inform
-from restore.cli.options import Parser, UsageError, add_verbosity, non_negative_int, positive_int
+from restore.cli.cluster import cluster_client
+from restore.cli.options import (Parser, UsageError, add_cluster, add_verbosity, non_negative_int,
+                                 positive_int)
 from restore.cli.paths import check_output_folder, check_output_name
 from restore.io import write_atomically
 
@@ -21,6 +23,7 @@ examples (the README gives the exact commands of the shipped priors):
   restore train gmm --data ../shared/data/train400 -o gmm.npz                # hours on 2 cores
   restore train gmm --data ../shared/data/train400 --init gmm.npz --symmetry dihedral \\
       --max-iter 5 -o gmm_tied.npz      # tie it over rotations and flips (8x per iteration)
+  restore train gmm --data ../shared/data/train400 --workers 2 -o gmm.npz   # E-step on Dask
   restore train vae --data ../shared/data/train400 ../shared/data/bsds500_test \\
       --patches 2400000 --epochs 10 -o data/vae_8x8.npz                       # minutes
 
@@ -56,6 +59,8 @@ def build_parser():
                         help="gmm: tie the mixture over the 8 rotations and flips of a patch "
                              "(dihedral: K orbits, 8K components); default: none, or the "
                              "--init prior's")
+    add_cluster(parser, "gmm: run the EM's E-step, with the patches drawn and kept on the "
+                        "workers,")
     add_verbosity(parser)
     return parser
 
@@ -71,10 +76,19 @@ def run(args):
     if args.prior == "vae":
         if args.init is not None or args.symmetry is not None:
             raise UsageError("--init and --symmetry apply to gmm only")
+        if args.workers is not None or args.scheduler is not None:
+            raise UsageError("--workers and --scheduler apply to gmm only")
         prior = training.train_vae_prior(list(args.data), latent_dim=args.latent,
                                          hidden=tuple(args.hidden), n_patches=args.patches,
                                          epochs=args.epochs, rng=args.seed,
                                          progress=not args.quiet)
+    elif args.workers is not None or args.scheduler is not None:
+        from restore.cluster import train_gmm
+
+        with cluster_client(args) as client:
+            prior = train_gmm(list(args.data), client, n_components=args.components,
+                              n_patches=args.patches, max_iter=args.max_iter, seed=args.seed,
+                              init=args.init, symmetry=args.symmetry, progress=not args.quiet)
     else:
         prior = training.train_gmm_prior(list(args.data), n_components=args.components,
                                          n_patches=args.patches, max_iter=args.max_iter,

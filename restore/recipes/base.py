@@ -17,6 +17,7 @@ explicit steps:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 import numpy as np
@@ -82,10 +83,11 @@ class Recipe:
         return from_channels_last(restored, channel_axis, image.ndim)
 
     def run(self, image, data, sigma, prior, *, rng=None, exact=False, progress=False,
-            tile_size=None, stopwatch=NoStopwatch()):
+            tile_size=None, executor=None, stopwatch=NoStopwatch()):
         """Restore a channels-last ``(H, W)`` or ``(H, W, C)`` image; clipped to [0, 1], in
         the image's dtype. ``prior`` is a resolved prior object; ``stopwatch`` collects the
-        seconds of EPLL's stages."""
+        seconds of EPLL's stages (not of tiles run by an ``executor``, see
+        :func:`restore.recipes.tiling.restore_in_tiles`)."""
         from priors.protocols import is_patch_prior
 
         if not is_patch_prior(prior):
@@ -98,11 +100,11 @@ class Recipe:
             return restored.astype(image.dtype, copy=False)
         reach_scale = 2 if self.chroma_half_resolution and image.ndim == 3 else 1
         margin = reach_scale * self.tile_margin(data, sigma, prior)
-        return tiling.restore_in_tiles(
-            image, tile_size, margin, progress,
-            lambda part, rows, cols: self.restore_window(
-                part, self.window(data, rows, cols), sigma, prior, rng=rng, exact=exact,
-                progress=False, stopwatch=stopwatch))
+        restore_window = partial(self.restore_window, sigma=sigma, prior=prior, rng=rng,
+                                 exact=exact, progress=False,
+                                 **({"stopwatch": stopwatch} if executor is None else {}))
+        return tiling.restore_in_tiles(image, tile_size, margin, progress, restore_window,
+                                       partial(self.window, data), executor)
 
     def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
                        stopwatch=NoStopwatch()):

@@ -48,9 +48,11 @@ class DeblurRecipe(Recipe):
         return super().tile_margin(data, sigma, prior) + 2 * max(data.kernel.shape)
 
     def restore(self, image, kernel, sigma, prior, *, boundary="reflect", channel_axis=None,
-                rng=None, exact=False, progress=False, tile_size=None, stopwatch=NoStopwatch()):
+                rng=None, exact=False, progress=False, tile_size=None, executor=None,
+                stopwatch=NoStopwatch()):
         """Deblur ``image`` (the library's :func:`restore.deblur` without its checks; the
         kernel normalised, ``prior`` a prior object)."""
         return self.restore_image(image, BlurData(kernel, boundary), sigma, prior,
                                   channel_axis=channel_axis, rng=rng, exact=exact,
-                                  progress=progress, tile_size=tile_size, stopwatch=stopwatch)
+                                  progress=progress, tile_size=tile_size, executor=executor,
+                                  stopwatch=stopwatch)

@@ -54,9 +54,10 @@ class InpaintRecipe(Recipe):
         return known[rows, cols]
 
     def restore(self, image, known, sigma, prior, *, channel_axis=None, rng=None, exact=False,
-                progress=False, tile_size=None, stopwatch=NoStopwatch()):
+                progress=False, tile_size=None, executor=None,
+                stopwatch=NoStopwatch()):
         """Inpaint ``image`` where ``known`` (an (H, W) boolean mask) is False (the
         library's :func:`restore.inpaint` without its checks; ``prior`` a prior object)."""
         return self.restore_image(image, known, sigma, prior, channel_axis=channel_axis,
                                   rng=rng, exact=exact, progress=progress, tile_size=tile_size,
-                                  stopwatch=stopwatch)
+                                  executor=executor, stopwatch=stopwatch)

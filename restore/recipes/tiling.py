@@ -117,17 +117,31 @@ def check_tile_size(tile_size, patch_size):
     return tile_size
 
 
-def restore_in_tiles(image, tile_size, margin, progress, restore_window):
-    """Restore an ``(H, W[, C])`` image tile by tile: ``restore_window(part, rows, cols)``
-    restores ``part = image[rows, cols]`` (a tile with its margin); only each tile's core
-    is kept. Returns an array of the image's shape and dtype."""
+def restore_in_tiles(image, tile_size, margin, progress, restore_window, window_data,
+                     executor=None):
+    """Restore an ``(H, W[, C])`` image tile by tile; only each tile's core is kept.
+
+    ``restore_window(part, data)`` restores ``part = image[rows, cols]`` (a tile with its
+    margin) given ``data = window_data(rows, cols)``, the task's data for that window.
+    With an ``executor`` (a ``dask.distributed.Client`` or a ``concurrent.futures``
+    executor: anything whose ``submit(fn, *args)`` returns a future) the tiles are its
+    tasks, so a large image spreads over its workers; ``restore_window`` must then
+    pickle (a module-level function or a ``functools.partial`` of one). Each tile's
+    result depends only on its pixels, its data and the seed, so with an integer seed
+    the result equals the sequential one. Returns an array of the image's shape and dtype.
+    """
     tiles = plan_tiles(*image.shape[:2], tile=tile_size or DEFAULT_TILE, margin=margin)
     restored = np.empty(image.shape, dtype=image.dtype)
-    logger.info("restoring %dx%d pixels in %d tiles (margin %d)", image.shape[1],
-                image.shape[0], len(tiles), margin)
+    logger.info("restoring %dx%d pixels in %d tiles (margin %d)%s", image.shape[1],
+                image.shape[0], len(tiles), margin, "" if executor is None else " as tasks")
+    jobs = ((image[tile.outer], window_data(*tile.outer)) for tile in tiles)
+    if executor is None:
+        parts = (restore_window(part, data) for part, data in jobs)
+    else:
+        futures = [executor.submit(restore_window, part, data) for part, data in jobs]
+        parts = (future.result() for future in futures)
     with Progress(len(tiles), "EPLL tiles", enabled=progress) as bar:
-        for tile in tiles:
-            part = restore_window(image[tile.outer], *tile.outer)
+        for tile, part in zip(tiles, parts):
             restored[tile.core] = part[tile.inner]
             bar.update()
     return restored

@@ -99,6 +99,11 @@ STANDARD = {
         ("bsd68_upscale_dip-w64.json", "bsd68_upscale_dip-w64-b.json",
          "bsd68_upscale_dip-w64-c.json"), "dip-w64"),
     "speed": Standard("benchmarks.speed", lambda root: [], ("speed.json",)),
+    "cluster": Standard(
+        "benchmarks.cluster",
+        lambda root: ["--data", str(root / "bsd68"), "--limit", "16", "--sigma", "25",
+                      "--em-data", str(root / "train400")],
+        ("cluster.json",)),
     "large_photo": Standard(
         "benchmarks.large_photo",
         lambda root: ["--source", str(root / "bsds500_test" / "100007.jpg")],

@@ -47,6 +47,8 @@ def run(args, inputs):
                 failures.append((input_path, failure))
             bar.update()
     if failures:
+        order = {input_path: index for index, (input_path, _) in enumerate(jobs)}
+        failures.sort(key=lambda failure: order[failure[0]])  # a cluster finishes in any order
         listed = "; ".join(f"{path}: {why}" for path, why in failures)
         print_error(f"{len(failures)} of {len(jobs)} files failed ({listed}); the others were "
                     f"written to '{output_folder}'")
@@ -68,7 +70,8 @@ def _outcomes(args, jobs, kernel, client):
         try:
             yield future.result()
         except Exception as error:  # the task itself failed: a worker died, ...
-            yield futures[future], f"its task failed on the cluster ({type(error).__name__}: {error})"
+            yield futures[future], (f"its task failed on the cluster "
+                                    f"({type(error).__name__}: {error})")
 
 
 def restore_job(args, input_path, output_path, kernel):

@@ -8,6 +8,12 @@ import logging
 #: N cores (parallelism comes from the workers, not from threads inside them).
 WORKER_ENVIRONMENT = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                       "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: Dask settings of local workers. Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``,
+#: which makes glibc map and unmap every large array afresh, and samples their stacks every
+#: 10 ms; restoring is slower for both (docs/tuning.md#dask-workers), so local workers keep
+#: glibc's default and do not profile.
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                 "distributed.worker.profile.enabled": False}
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 10
 
@@ -39,9 +45,13 @@ def connect(workers=None, scheduler=None, *, threads_per_worker=1):
         return
     if isinstance(workers, bool) or int(workers) != workers or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    with LocalCluster(n_workers=int(workers), threads_per_worker=threads_per_worker,
-                      processes=True, dashboard_address=None, env=WORKER_ENVIRONMENT,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    import dask
+
+    with dask.config.set(WORKER_CONFIG):
+        cluster = LocalCluster(n_workers=int(workers), threads_per_worker=threads_per_worker,
+                               processes=True, dashboard_address=None, env=WORKER_ENVIRONMENT,
+                               silence_logs=logging.ERROR)
+    with cluster, Client(cluster) as client:
         yield client
 
 

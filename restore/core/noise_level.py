@@ -43,8 +43,9 @@ import numpy as np
 PATCH_SIZE = 7
 #: Quantile of the pure-noise texture strength above which a patch counts as textured
 #: (Liu et al. use 1 - 1e-6; 0.99 chosen on Train400, ``noise_estimation_tuning.json``:
-#: it drops 1 % of pure-noise patches, 1 % low in sigma on pure noise, which offsets the
-#: texture left in natural images).
+#: it drops about 2 % of pure-noise patches (the gamma law is an approximation), which
+#: makes the estimate about 1 % low on pure noise and offsets the texture that natural
+#: images leave in the kept patches).
 CONFIDENCE = 0.99
 #: Rounds of weak-texture selection after the first estimate on all patches.
 SELECTION_ROUNDS = 3

@@ -117,10 +117,11 @@ def centred_patches(plane, size=PATCH_SIZE, step=1, *, with_means=False):
     (the sum of its squared central differences, horizontal and vertical, inside it).
     With ``with_means``, ``(patches, texture, means)``: the patches' means too."""
     plane = np.asarray(plane, dtype=np.float64)
-    windows = np.lib.stride_tricks.sliding_window_view(plane, (size, size))[::step, ::step]
-    patches = windows.reshape(-1, size * size)
-    means = patches.mean(axis=1)
-    patches = (patches - means[:, None]).astype(np.float32)
+    windows = np.lib.stride_tricks.sliding_window_view(plane.astype(np.float32),
+                                                       (size, size))[::step, ::step]
+    patches = windows.reshape(-1, size * size)  # a copy: the windows overlap
+    means = (_box_sums(plane, size, size)[::step, ::step] / (size * size)).ravel()
+    patches -= means.astype(np.float32)[:, None]
     horizontal = (0.5 * (plane[:, 2:] - plane[:, :-2]))**2
     vertical = (0.5 * (plane[2:, :] - plane[:-2, :]))**2
     texture = (_box_sums(horizontal, size, size - 2)[::step, ::step]

@@ -100,6 +100,18 @@ def test_the_texture_threshold_keeps_nearly_all_pure_noise_patches():
     assert 0.97 < kept < noise_level.CONFIDENCE
 
 
+def test_a_sparse_patch_grid_gives_the_full_grids_values_at_its_positions():
+    plane = np.random.default_rng(10).random((37, 31))
+    full = noise_level.centred_patches(plane, 7, 1, with_means=True)
+    sparse = noise_level.centred_patches(plane, 7, 3, with_means=True)
+    positions = np.arange(31 * 25).reshape(31, 25)[::3, ::3].ravel()
+    for every, some in zip(full, sparse):
+        np.testing.assert_allclose(every[positions], some, rtol=1e-5, atol=1e-6)
+    horizontal = (0.5 * (plane[:, 2:] - plane[:, :-2]))**2
+    vertical = (0.5 * (plane[2:] - plane[:-2]))**2
+    assert full[1][0] == pytest.approx(horizontal[:7, :5].sum() + vertical[:5, :7].sum())
+
+
 def test_marchenko_pastur_quantiles_average_to_one_and_spread_with_fewer_samples():
     few, many = (noise_level.marchenko_pastur_quantiles(48, n) for n in (500, 50_000))
     assert few.mean() == pytest.approx(1, abs=0.01) and many.mean() == pytest.approx(1, abs=0.01)

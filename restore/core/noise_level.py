@@ -115,20 +115,31 @@ def centred_patches(plane, size=PATCH_SIZE, step=1, *, with_means=False):
     """``(patches, texture)``: the ``size x size`` patches of a 2-D plane on a grid of
     ``step``, their mean removed, as float32 rows; and each one's texture strength
     (the sum of its squared central differences, horizontal and vertical, inside it).
-    With ``with_means``, ``(patches, texture, means)``: the patches' means too."""
+    With ``with_means``, ``(patches, texture, means)``: the patches' means too.
+
+    On the full grid (``step`` 1) the means and textures are box sums over the plane; on
+    a sparser grid they are computed from the patches themselves (the same values)."""
     plane = np.asarray(plane, dtype=np.float64)
     windows = np.lib.stride_tricks.sliding_window_view(plane.astype(np.float32),
                                                        (size, size))[::step, ::step]
-    patches = windows.reshape(-1, size * size)  # a copy: the windows overlap
-    means = (_box_sums(plane, size, size)[::step, ::step] / (size * size)).ravel()
-    patches -= means.astype(np.float32)[:, None]
-    horizontal = (0.5 * (plane[:, 2:] - plane[:, :-2]))**2
-    vertical = (0.5 * (plane[2:, :] - plane[:-2, :]))**2
-    texture = (_box_sums(horizontal, size, size - 2)[::step, ::step]
-               + _box_sums(vertical, size - 2, size)[::step, ::step])
+    patches = windows.reshape(-1, size * size)
+    if step == 1:
+        means = (_box_sums(plane, size, size) / (size * size)).ravel()
+        horizontal = (0.5 * (plane[:, 2:] - plane[:, :-2]))**2
+        vertical = (0.5 * (plane[2:, :] - plane[:-2, :]))**2
+        texture = (_box_sums(horizontal, size, size - 2)
+                   + _box_sums(vertical, size - 2, size)).ravel()
+    else:
+        means = patches.mean(axis=1, dtype=np.float64)
+        square = patches.reshape(-1, size, size)
+        horizontal = 0.5 * (square[:, :, 2:] - square[:, :, :-2])
+        vertical = 0.5 * (square[:, 2:, :] - square[:, :-2, :])
+        texture = (np.square(horizontal).sum(axis=(1, 2), dtype=np.float64)
+                   + np.square(vertical).sum(axis=(1, 2), dtype=np.float64))
+    patches = patches - means.astype(np.float32)[:, None]
     if with_means:
-        return patches, texture.ravel(), means
-    return patches, texture.ravel()
+        return patches, texture, means
+    return patches, texture
 
 
 def _box_sums(array, height, width):

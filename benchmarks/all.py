@@ -108,6 +108,10 @@ STANDARD = {
         "benchmarks.large_photo",
         lambda root: ["--source", str(root / "bsds500_test" / "100007.jpg")],
         ("large_photo.json",)),
+    "noise": Standard(
+        "benchmarks.noise_estimation",
+        lambda root: ["--train", str(root / "train400"), "--test", str(root / "bsd68")],
+        ("noise_estimation.json",)),
 }
 
 

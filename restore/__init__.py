@@ -7,6 +7,8 @@ Public API::
     sharp = deblur(blurred, kernel, sigma=0.01)     # known blur kernel
     whole = inpaint(damaged, known)                 # known: True where the pixel is observed
     large = upscale(small, 3)                       # 3 times the height and width
+    sigma = estimate_sigma(noisy)                   # white Gaussian noise level
+    a, b = estimate_noise_poisson_gaussian(raw)     # var(y | x) = a x + b^2
 
 Names load lazily (as scikit-image does): ``import restore`` is cheap, and a low
 layer such as :mod:`restore.operators` imports without the library. The GMM
@@ -15,7 +17,8 @@ path never imports torch.
 import importlib
 
 __version__ = "0.1.0"
-_API = ("deblur", "denoise", "estimate_sigma", "inpaint", "upscale")
+_API = ("deblur", "denoise", "estimate_noise_poisson_gaussian", "estimate_sigma", "inpaint",
+        "upscale")
 __all__ = [*_API, "__version__"]
 
 

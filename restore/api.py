@@ -1,4 +1,5 @@
-"""The library: denoise, deblur, inpaint and upscale. Each validates its input, resolves the prior
+"""The library: denoise, deblur, inpaint and upscale (and the noise estimators of
+:mod:`restore.core.noise_estimate`, re-exported). Each validates its input, resolves the prior
 once (:func:`priors.registry.get_prior`) and runs its task's recipe
 (:mod:`restore.recipes`), which restores grey images directly, colour ones plane by
 plane in an orthonormal opponent colour space, and large ones in tiles.
@@ -13,6 +14,7 @@ import logging
 
 import numpy as np
 
+from restore.core.noise_estimate import estimate_noise_poisson_gaussian, estimate_sigma
 from restore.core.validation import (SIGMA_MIN, as_float_image, check_sigma, split_alpha,
                                      to_channels_last, with_alpha)
 from restore.recipes.settings import DEFAULT_PRIORS, INPAINT_DEFAULT_SIGMA, UPSCALE_DEFAULT_SIGMA
@@ -21,32 +23,11 @@ logger = logging.getLogger("restore")
 
 BOUNDARIES = ("reflect", "circular")
 
-#: :func:`estimate_sigma` looks at most at a centre crop of this many pixels a side.
-SIGMA_ESTIMATE_SIDE = 2048
-
 #: The largest image :func:`upscale` makes, in pixels (the image reader's default limit).
 MAX_OUTPUT_PIXELS = 250_000_000
 
 __all__ = ["BOUNDARIES", "DEFAULT_PRIORS", "MAX_OUTPUT_PIXELS", "check_large_enough", "deblur",
-           "denoise", "estimate_sigma", "inpaint", "upscale"]
-
-
-def estimate_sigma(image, *, channel_axis=None) -> float:
-    """Estimate the standard deviation of additive white Gaussian noise.
-
-    Uses the robust wavelet (MAD) estimator of Donoho & Johnstone as in
-    ``skimage.restoration.estimate_sigma``; for colour images the channels'
-    estimates are averaged. Returns sigma on the image's [0, 1] scale.
-    Images over :data:`SIGMA_ESTIMATE_SIDE` pixels a side are measured on
-    their centre crop of that size (bounded memory on huge images).
-    """
-    from skimage.restoration import estimate_sigma as _skimage_sigma
-
-    image = to_channels_last(as_float_image(image, name="image"), channel_axis)
-    top, left = (max(0, (n - SIGMA_ESTIMATE_SIDE) // 2) for n in image.shape[:2])
-    crop = image[top:top + SIGMA_ESTIMATE_SIDE, left:left + SIGMA_ESTIMATE_SIDE]
-    return float(_skimage_sigma(crop, channel_axis=None if channel_axis is None else -1,
-                                average_sigmas=True))
+           "denoise", "estimate_noise_poisson_gaussian", "estimate_sigma", "inpaint", "upscale"]
 
 
 def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=None, rng=None,

@@ -117,17 +117,17 @@ def test_bad_tile_sizes(images, tile_size, error):
 
 
 def test_noise_estimate_of_a_huge_image_looks_at_a_centre_crop(monkeypatch):
-    import skimage.restoration
+    from restore.core import noise_estimate, noise_level
 
     seen = []
-    real = skimage.restoration.estimate_sigma
+    real = noise_level.plane_noise_variance
 
-    def spy(image, **kwargs):
-        seen.append(image.shape)
-        return real(image, **kwargs)
+    def spy(plane, **kwargs):
+        seen.append(plane.shape)
+        return real(plane, **kwargs)
 
-    monkeypatch.setattr(skimage.restoration, "estimate_sigma", spy)
-    monkeypatch.setattr(api, "SIGMA_ESTIMATE_SIDE", 64)
+    monkeypatch.setattr(noise_level, "plane_noise_variance", spy)
+    monkeypatch.setattr(noise_estimate, "ESTIMATE_SIDE", 64)
     noisy = 0.5 + np.random.default_rng(0).normal(0, 0.1, (3, 150, 130))
     assert abs(api.estimate_sigma(noisy, channel_axis=0) - 0.1) < 0.01
-    assert seen == [(64, 64, 3)]
+    assert seen == [(64, 64)] * 3

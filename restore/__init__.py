@@ -9,6 +9,7 @@ Public API::
     large = upscale(small, 3)                       # 3 times the height and width
     sigma = estimate_sigma(noisy)                   # white Gaussian noise level
     a, b = estimate_noise_poisson_gaussian(raw)     # var(y | x) = a x + b^2
+    clean = denoise(raw, noise=PoissonGaussian(a, b))   # or noise="poisson-gaussian"
 
 Names load lazily (as scikit-image does): ``import restore`` is cheap, and a low
 layer such as :mod:`restore.operators` imports without the library. The GMM
@@ -19,12 +20,14 @@ import importlib
 __version__ = "0.1.0"
 _API = ("deblur", "denoise", "estimate_noise_poisson_gaussian", "estimate_sigma", "inpaint",
         "upscale")
-__all__ = [*_API, "__version__"]
+__all__ = [*_API, "PoissonGaussian", "__version__"]
 
 
 def __getattr__(name):
     if name in _API:
         return getattr(importlib.import_module("restore.api"), name)
+    if name == "PoissonGaussian":
+        return importlib.import_module("restore.core.anscombe").PoissonGaussian
     raise AttributeError(f"module 'restore' has no attribute {name!r}")
 
 

@@ -15,8 +15,9 @@ import logging
 import numpy as np
 
 from restore.core.noise_estimate import estimate_noise_poisson_gaussian, estimate_sigma
-from restore.core.validation import (SIGMA_MIN, as_float_image, check_sigma, split_alpha,
-                                     to_channels_last, with_alpha)
+from restore.core.anscombe import resolve_noise
+from restore.core.validation import (SIGMA_MIN, as_float_image, check_mask, check_sigma,
+                                     split_alpha, to_channels_last, with_alpha)
 from restore.recipes.settings import DEFAULT_PRIORS, INPAINT_DEFAULT_SIGMA, UPSCALE_DEFAULT_SIGMA
 
 logger = logging.getLogger("restore")
@@ -30,9 +31,9 @@ __all__ = ["BOUNDARIES", "DEFAULT_PRIORS", "MAX_OUTPUT_PIXELS", "check_large_eno
            "denoise", "estimate_noise_poisson_gaussian", "estimate_sigma", "inpaint", "upscale"]
 
 
-def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=None, rng=None,
-            exact=False, progress=False, tile_size=None, executor=None):
-    """Remove additive white Gaussian noise with EPLL (Zoran & Weiss 2011).
+def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], channel_axis=None,
+            rng=None, exact=False, progress=False, tile_size=None, executor=None):
+    """Remove additive white Gaussian noise (or Poisson-Gaussian noise) with EPLL.
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
     half-quadratic splitting, ``p`` being the learned patch prior, with
@@ -50,6 +51,12 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
         "sigma 25"), a real number in [1e-4, 1] (not a bool or a string).
         ``None`` estimates it (see :func:`estimate_sigma`) and
         logs the estimate on the ``restore`` logger.
+    noise : PoissonGaussian or "poisson-gaussian", optional
+        Signal-dependent noise ``y = a Poisson(x / a) + N(0, b^2)`` instead
+        (``sigma`` must be None): ``PoissonGaussian(gain=a, sigma=b)`` from
+        :mod:`restore.core.anscombe`, or ``"poisson-gaussian"`` to estimate ``(a, b)``
+        (:func:`estimate_noise_poisson_gaussian`). The image is denoised
+        through the generalised Anscombe transform and its exact unbiased inverse.
     prior : str or prior object
         A registered prior name (``"gmm"``: the mixture tied over rotations and
         flips; ``"gmm-untied"``: 8 times fewer components, faster; ``"vae"``;
@@ -88,6 +95,13 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
     from restore.recipes import DENOISE
 
     image, alpha, prior = _prepared(image, channel_axis, prior)
+    options = dict(channel_axis=channel_axis, rng=rng, exact=exact, progress=progress,
+                   tile_size=tile_size, executor=executor)
+    if noise is not None:
+        noise, sigma = resolve_noise(noise, sigma, image, channel_axis)
+        if noise is not None:
+            return with_alpha(DENOISE.restore_poisson_gaussian(image, noise, prior, **options),
+                              alpha, channel_axis)
     if sigma is None:
         sigma = estimate_sigma(image, channel_axis=channel_axis)
         logger.info("estimated noise sigma = %.4f (%.2f on the 0-255 scale)", sigma, sigma * 255)
@@ -95,10 +109,7 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
             raise ValueError(f"the estimated noise level {sigma:.2g} is below {SIGMA_MIN:g}: the "
                              "image looks noise-free; pass sigma= if it is noisy")
     sigma = check_sigma(sigma)
-    return with_alpha(DENOISE.restore(image, sigma, prior, channel_axis=channel_axis, rng=rng,
-                                      exact=exact, progress=progress, tile_size=tile_size,
-                                      executor=executor),
-                      alpha, channel_axis)
+    return with_alpha(DENOISE.restore(image, sigma, prior, **options), alpha, channel_axis)
 
 
 def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="reflect", channel_axis=None,
@@ -252,7 +263,7 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
 
     image, alpha, prior = _prepared(image, channel_axis, prior)
     sigma = check_sigma(INPAINT_DEFAULT_SIGMA if sigma is None else sigma)
-    known = _check_mask(mask, to_channels_last(image, channel_axis).shape[:2])
+    known = check_mask(mask, to_channels_last(image, channel_axis).shape[:2])
     return with_alpha(INPAINT.restore(image, known, sigma, prior, channel_axis=channel_axis,
                                       rng=rng, exact=exact, progress=progress,
                                       tile_size=tile_size, executor=executor), alpha,
@@ -359,22 +370,3 @@ def check_large_enough(image, channel_axis, prior):
     if height < size or width < size:
         raise ValueError(f"the image is only {width}x{height} pixels; EPLL works on {size}x{size} "
                          f"patches: give an image of at least {size}x{size} pixels")
-
-
-def _check_mask(mask, shape):
-    """The mask of known pixels as a boolean (H, W) array; clear errors otherwise."""
-    array = np.asarray(mask)
-    if array.dtype != bool and not np.issubdtype(array.dtype, np.number):
-        raise TypeError(f"mask must be a boolean or 0/1 array, got dtype {array.dtype}")
-    if array.shape != tuple(shape):
-        raise ValueError(f"mask has shape {array.shape} but the image is {shape[0]}x{shape[1]} "
-                         f"(H, W); give one (H, W) mask, True where the pixel is known")
-    if array.dtype != bool:
-        if not np.isin(array, (0, 1)).all():
-            raise ValueError("mask must hold only 0/1 (or False/True) values: 1 where the pixel "
-                             "is known, 0 where it is missing")
-        array = array.astype(bool)
-    if not array.any():
-        raise ValueError("mask has no known pixel (all False/0); True/1 marks the known pixels "
-                         "to inpaint from")
-    return array

@@ -53,3 +53,55 @@ def test_restoring_a_flat_image_is_unbiased():
 def test_bad_parameters_are_refused(gain, sigma):
     with pytest.raises(ValueError, match="gain must|sigma must"):
         PoissonGaussian(gain, sigma)
+
+
+@pytest.fixture(scope="module")
+def shot_noise():
+    from PIL import Image
+
+    clean = np.asarray(Image.open("data/examples/cameraman.png").convert("L"), np.float64) / 255
+    noise = PoissonGaussian(0.01, 0.02)
+    return clean, noise, _noisy(clean, noise, clean.shape, seed=3).astype(np.float32)
+
+
+def test_denoise_through_the_transform_beats_the_gaussian_denoiser(shot_noise):
+    from skimage.metrics import peak_signal_noise_ratio as psnr
+
+    from restore import denoise
+
+    clean, noise, noisy = shot_noise
+    ours = denoise(noisy, noise=noise, rng=0)
+    assert ours.dtype == np.float32 and ours.min() >= 0 and ours.max() <= 1
+    equivalent = float(np.sqrt(np.mean(noise.gain * clean + noise.sigma**2)))
+    gaussian = denoise(noisy, equivalent, rng=0)
+    assert psnr(clean, ours, data_range=1) > psnr(clean, gaussian, data_range=1) + 1.0
+    estimated = denoise(noisy, noise="poisson-gaussian", rng=0)
+    assert abs(psnr(clean, estimated, data_range=1) - psnr(clean, ours, data_range=1)) < 0.3
+
+
+def test_noise_argument_errors(shot_noise):
+    from restore import denoise
+
+    _, noise, noisy = shot_noise
+    with pytest.raises(ValueError, match="either sigma= .* or noise="):
+        denoise(noisy, 0.1, noise=noise)
+    with pytest.raises(ValueError, match="noise must be a PoissonGaussian"):
+        denoise(noisy, noise="poisson")
+
+
+def test_the_command_restores_poisson_gaussian_noise(shot_noise, tmp_path, capsys):
+    from PIL import Image
+
+    from restore import cli
+
+    _, _, noisy = shot_noise
+    path = tmp_path / "noisy.npy"
+    np.save(path, np.clip(noisy, 0, 1))
+    assert cli.main([str(path), "-o", str(tmp_path / "out.npy"), "--noise",
+                     "poisson-gaussian"]) == 0
+    assert "estimated Poisson-Gaussian noise: gain" in capsys.readouterr().out
+    assert np.load(tmp_path / "out.npy").shape == noisy.shape
+    assert cli.main([str(path), "-o", str(tmp_path / "out.npy"), "--gain", "2"]) == 2
+    assert cli.main([str(path), "-o", str(tmp_path / "o.npy"), "--noise", "poisson-gaussian",
+                     "--gain", "-1"]) == 2
+    assert "--gain is for --noise poisson-gaussian" in capsys.readouterr().err

@@ -53,6 +53,17 @@ def scale_factor(text):
     return value
 
 
+def positive_float(text):
+    """A finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (0 < value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def positive_int(text):
     return _integer_at_least(text, 1)
 

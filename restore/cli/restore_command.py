@@ -6,7 +6,7 @@ from pathlib import Path
 
 from restore import __version__
 from restore.cli.options import (Parser, add_cluster, add_verbosity, non_negative_int,
-                                 positive_int, scale_factor, sigma_255)
+                                 positive_float, positive_int, scale_factor, sigma_255)
 from restore.io import SUPPORTED_WRITE_EXTENSIONS
 from restore.io.budget import DEFAULT_MAX_PIXELS
 
@@ -33,6 +33,10 @@ examples:
   # measure the improvement against the clean image
   restore data/examples/cameraman_noisy25.png -o clean.png --sigma 25 \\
           --reference data/examples/cameraman.png
+
+  # Poisson-Gaussian (shot) noise, its gain and sigma estimated or given (0-255 scale)
+  restore lowlight.png -o clean.png --noise poisson-gaussian
+  restore lowlight.png -o clean.png --noise poisson-gaussian --gain 2.55 --sigma 5
 
   # deblur: a kernel file (.npy or image, normalised to sum 1), a Gaussian of
   # standard deviation 1.6 pixels, or a 15-pixel motion at 45 degrees
@@ -96,6 +100,14 @@ def build_parser():
                              "25 means 25/255 of the intensity range (default: estimated "
                              "from the image and printed; for inpaint and upscale: 1, i.e. "
                              "1/255)")
+    parser.add_argument("--noise", choices=("gaussian", "poisson-gaussian"), default="gaussian",
+                        help="the noise model: white Gaussian (default) or Poisson-Gaussian, "
+                             "variance gain*x + sigma^2 (shot noise of low-light and microscopy "
+                             "images; restored through the generalised Anscombe transform)")
+    parser.add_argument("--gain", type=positive_float, metavar="A",
+                        help="--noise poisson-gaussian: the gain on the 0-255 scale (variance "
+                             "A*x + sigma^2 for x in 0-255; 2.55 is 0.01 on the [0, 1] "
+                             "scale); default: estimated from the image, with --sigma")
     parser.add_argument("--scale", type=scale_factor, metavar="N",
                         help="upscale: enlarge N times (an integer, at least 2); the output "
                              "is N times the input's width and height")

@@ -34,6 +34,12 @@ def check_task_options(args, output_extensions=()):
     if args.task == "deblur" and args.kernel is None:
         raise UsageError("--task deblur needs the blur: --kernel FILE, gaussian:STD or "
                          "motion:LENGTH,ANGLE")
+    if args.noise == "poisson-gaussian" and args.task != "denoise":
+        raise UsageError(f"--noise poisson-gaussian is for --task denoise, not --task {args.task}")
+    if args.gain is not None and args.noise != "poisson-gaussian":
+        raise UsageError("--gain is for --noise poisson-gaussian")
+    if args.noise == "poisson-gaussian" and args.prior == "dip":
+        raise UsageError("--noise poisson-gaussian works with the patch priors, not --prior dip")
     if args.task != "inpaint" and (args.mask is not None or args.invert_mask):
         raise UsageError(f"--mask and --invert-mask are for --task inpaint, not --task {args.task}")
     if args.invert_mask and args.mask is None:
@@ -85,6 +91,11 @@ def restore_file(args, input_path, output_path, kernel, *, progress, executor=No
         sigma = args.sigma / 255 if args.sigma is not None else None
         restored = api.inpaint(image, known, sigma, **options)
         done = f"inpainted {(~known).sum()} missing pixels of {describe(image)}"
+    elif args.noise == "poisson-gaussian":
+        noise = _poisson_gaussian(args, image, channel_axis)
+        restored = api.denoise(image, noise=noise, **options)
+        done = (f"denoised {describe(image)} of Poisson-Gaussian noise (gain "
+                f"{noise.gain * 255:.3g}, sigma {noise.sigma * 255:.2f} on the 0-255 scale)")
     else:
         sigma = args.sigma / 255 if args.sigma is not None else _estimate_sigma(image,
                                                                               channel_axis)
@@ -159,6 +170,25 @@ def _prior(args):
 
     return DeepImagePrior(iterations=args.iterations, restarts=args.restarts or 1,
                           device=args.device)
+
+
+def _poisson_gaussian(args, image, channel_axis):
+    """The Poisson-Gaussian noise of ``--gain`` and ``--sigma`` (0-255 scale), each estimated
+    (and printed) when not given."""
+    from restore import PoissonGaussian
+
+    gain = None if args.gain is None else args.gain / 255
+    sigma = None if args.sigma is None else args.sigma / 255
+    if gain is None or sigma is None:
+        estimated = api.estimate_noise_poisson_gaussian(image, channel_axis=channel_axis)
+        gain = estimated[0] if gain is None else gain
+        sigma = estimated[1] if sigma is None else sigma
+        print(f"estimated Poisson-Gaussian noise: gain {gain * 255:.3g}, sigma {sigma * 255:.2f} "
+              "(0-255 scale)", flush=True)
+    if not gain > 0:
+        raise ValueError("the image shows no signal-dependent noise (estimated gain 0); restore "
+                         "it as white Gaussian noise (without --noise), or give --gain")
+    return PoissonGaussian(gain, sigma)
 
 
 def _estimate_sigma(image, channel_axis):

@@ -15,9 +15,12 @@ inverse is 0, beyond the grid the algebraic inverse carries on from its end.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
+
+logger = logging.getLogger("restore")
 
 #: Points of the tabulated expectation, and of the rule over its Gaussian part (a plain
 #: rule on +-10 standard deviations: ``f`` has a kink there, which Gauss-Hermite misses).
@@ -94,3 +97,23 @@ def restore_poisson_gaussian(image, noise, denoise_gaussian):
     denoised = denoise_gaussian(((transformed - low) / span).astype(image.dtype), 1.0 / span)
     top = max(1.0, float(np.max(image)))
     return noise.exact_unbiased_inverse(np.asarray(denoised, np.float64) * span + low, top)
+
+
+def resolve_noise(noise, sigma, image, channel_axis):
+    """``(PoissonGaussian, None)`` for ``noise=`` of :func:`restore.denoise` (estimated for
+    the name ``"poisson-gaussian"``), or ``(None, sigma)`` where the estimate finds no
+    signal-dependent noise."""
+    from restore.core.noise_estimate import estimate_noise_poisson_gaussian
+
+    if sigma is not None:
+        raise ValueError("give either sigma= (white Gaussian noise) or noise= (Poisson-Gaussian "
+                         "noise, whose sigma is PoissonGaussian(gain, sigma).sigma), not both")
+    if isinstance(noise, PoissonGaussian):
+        return noise, None
+    if noise != "poisson-gaussian":
+        raise ValueError(f"noise must be a PoissonGaussian(gain, sigma) or 'poisson-gaussian' "
+                         f"(estimated), got {noise!r}")
+    gain, sigma = estimate_noise_poisson_gaussian(image, channel_axis=channel_axis)
+    logger.info("estimated Poisson-Gaussian noise: gain %.4g, sigma %.4g (%.2f on the 0-255 "
+                "scale)", gain, sigma, sigma * 255)
+    return (PoissonGaussian(gain, sigma), None) if gain > 0 else (None, sigma)

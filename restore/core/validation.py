@@ -130,3 +130,22 @@ def from_channels_last(image, channel_axis, ndim):
     if channel_axis is None or ndim == 2:
         return image
     return np.moveaxis(image, -1, channel_axis)
+
+
+def check_mask(mask, shape):
+    """The mask of known pixels as a boolean (H, W) array; clear errors otherwise."""
+    array = np.asarray(mask)
+    if array.dtype != bool and not np.issubdtype(array.dtype, np.number):
+        raise TypeError(f"mask must be a boolean or 0/1 array, got dtype {array.dtype}")
+    if array.shape != tuple(shape):
+        raise ValueError(f"mask has shape {array.shape} but the image is {shape[0]}x{shape[1]} "
+                         f"(H, W); give one (H, W) mask, True where the pixel is known")
+    if array.dtype != bool:
+        if not np.isin(array, (0, 1)).all():
+            raise ValueError("mask must hold only 0/1 (or False/True) values: 1 where the pixel "
+                             "is known, 0 where it is missing")
+        array = array.astype(bool)
+    if not array.any():
+        raise ValueError("mask has no known pixel (all False/0); True/1 marks the known pixels "
+                         "to inpaint from")
+    return array

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from restore.operators import Identity
 from restore.core.stopwatch import NoStopwatch
 from restore.recipes.base import Recipe
@@ -29,6 +31,18 @@ class DenoiseRecipe(Recipe):
     def schedule_for(self, prior):
         """``prior_schedules`` where the prior's class has its own, else ``schedule``."""
         return self.prior_schedules.get(type(prior).__name__, self.schedule)
+
+    def restore_poisson_gaussian(self, image, noise, prior, **options):
+        """Denoise Poisson-Gaussian ``noise`` (a :class:`restore.core.anscombe.PoissonGaussian`)
+        through the generalised Anscombe transform: :meth:`restore` at the transformed
+        image's noise level, then the exact unbiased inverse; clipped to [0, 1], in the
+        image's dtype. ``options``: those of :meth:`restore`."""
+        from restore.core.anscombe import restore_poisson_gaussian
+
+        restored = restore_poisson_gaussian(
+            image, noise, lambda plane, sigma: self.restore(plane, min(sigma, 1.0), prior,
+                                                            **options))
+        return np.clip(restored, 0, 1).astype(image.dtype, copy=False)
 
     def restore(self, image, sigma, prior, *, channel_axis=None, rng=None, exact=False,
                 progress=False, tile_size=None, executor=None,

@@ -90,8 +90,6 @@ def test_noise_argument_errors(shot_noise):
 
 
 def test_the_command_restores_poisson_gaussian_noise(shot_noise, tmp_path, capsys):
-    from PIL import Image
-
     from restore import cli
 
     _, _, noisy = shot_noise

@@ -56,6 +56,14 @@ def run_epll(noisy, sigma, *, rng):
     return denoise(noisy, sigma=sigma, rng=rng)
 
 
+def run_epll_estimated_sigma(noisy, sigma, *, rng):
+    """Our EPLL, default path, told nothing: sigma estimated from the image
+    (:func:`restore.estimate_sigma`); ``sigma`` unused."""
+    from restore import denoise
+
+    return denoise(noisy, rng=rng)
+
+
 def run_epll_exact(noisy, sigma, *, rng):
     """Our EPLL's exact reference path (every patch, every component)."""
     from restore import denoise
@@ -100,6 +108,7 @@ COMMAND_OPTIONS = {"epll": [], "epll-exact": ["--exact"], "epll-vae": ["--prior"
 METHODS = {m.name: m for m in (
     Method("epll", "EPLL (ours, default)", run_epll),
     Method("epll-exact", "EPLL exact (ours)", run_epll_exact),
+    Method("epll-estimated-sigma", "EPLL, sigma estimated (ours)", run_epll_estimated_sigma),
     Method("epll-vae", "EPLL + VAE prior (ours)", run_epll_vae, vae_unavailable),
     Method("bm3d", "BM3D (this run)", run_bm3d, bm3d_unavailable),
     Method("nl-means", "NL-means (skimage)", run_nl_means),

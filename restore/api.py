@@ -50,7 +50,7 @@ def estimate_sigma(image, *, channel_axis=None) -> float:
 
 
 def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=None, rng=None,
-            exact=False, progress=False, tile_size=None):
+            exact=False, progress=False, tile_size=None, device=None):
     """Remove additive white Gaussian noise with EPLL (Zoran & Weiss 2011).
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
@@ -93,6 +93,10 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
         Restore in overlapping tiles of this many pixels a side (plus a
         margin, cropped off; see :mod:`restore.recipes.tiling`), bounding memory.
         Default ``None``: tiles of 1024 only for images over 4 megapixels.
+    device : {None, "cpu", "cuda"} or torch.device
+        Where the z-step runs: ``None``/``"cpu"`` numpy (torch is not imported); ``"cuda"``
+        (``"cuda:N"``, a ``torch.device``) the Gaussian mixture priors' torch backend
+        (:mod:`priors.devices`). A ValueError if torch sees no such device.
 
     Returns
     -------
@@ -111,12 +115,12 @@ def denoise(image, sigma=None, *, prior=DEFAULT_PRIORS["denoise"], channel_axis=
                              "image looks noise-free; pass sigma= if it is noisy")
     sigma = check_sigma(sigma)
     return with_alpha(DENOISE.restore(image, sigma, prior, channel_axis=channel_axis, rng=rng,
-                                      exact=exact, progress=progress, tile_size=tile_size),
-                      alpha, channel_axis)
+                                      exact=exact, progress=progress, tile_size=tile_size,
+                                      device=device), alpha, channel_axis)
 
 
 def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="reflect", channel_axis=None,
-           rng=None, exact=False, progress=False, tile_size=None):
+           rng=None, exact=False, progress=False, tile_size=None, device=None):
     """Remove a known blur and white Gaussian noise with EPLL.
 
     The model is ``y = k * x + n``, ``n ~ N(0, sigma^2 I)``; EPLL solves
@@ -168,6 +172,7 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
         As in :func:`denoise`. Tiles are deblurred with the reflect boundary
         and a margin widened by twice the kernel's size; the x-step is not
         local, so tiled results match untiled ones closely but not exactly.
+    device : As in :func:`denoise`.
 
     Raises
     ------
@@ -204,11 +209,12 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
                          f"{height}x{width} image; give a smaller kernel or a larger image")
     return with_alpha(DEBLUR.restore(image, kernel, sigma, prior, boundary=boundary,
                                      channel_axis=channel_axis, rng=rng, exact=exact,
-                                     progress=progress, tile_size=tile_size), alpha, channel_axis)
+                                     progress=progress, tile_size=tile_size, device=device),
+                      alpha, channel_axis)
 
 
 def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel_axis=None, rng=None,
-            exact=False, progress=False, tile_size=None):
+            exact=False, progress=False, tile_size=None, device=None):
     """Fill in missing pixels with EPLL.
 
     The model is ``y = m . x + n`` (``m`` the mask of known pixels,
@@ -247,7 +253,7 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
         As in :func:`deblur`, but the default is the tied ``"gmm"``: here it
         gains about 0.2 dB over ``"gmm-untied"`` (see
         :data:`restore.recipes.settings.INPAINT_SCHEDULE`).
-    channel_axis, rng, exact, progress, tile_size
+    channel_axis, rng, exact, progress, tile_size, device
         As in :func:`denoise`.
 
     Returns
@@ -268,12 +274,12 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
     known = _check_mask(mask, to_channels_last(image, channel_axis).shape[:2])
     return with_alpha(INPAINT.restore(image, known, sigma, prior, channel_axis=channel_axis,
                                       rng=rng, exact=exact, progress=progress,
-                                      tile_size=tile_size), alpha, channel_axis)
+                                      tile_size=tile_size, device=device), alpha, channel_axis)
 
 
 def upscale(image, scale, *, kernel="bicubic", sigma=None, prior=DEFAULT_PRIORS["upscale"],
             boundary="reflect", channel_axis=None, rng=None, exact=False, progress=False,
-            tile_size=None, max_pixels=MAX_OUTPUT_PIXELS):
+            tile_size=None, max_pixels=MAX_OUTPUT_PIXELS, device=None):
     """Enlarge an image ``scale`` times (super-resolution) with EPLL.
 
     The model is ``y = S_s H x + n``: ``H`` blurs, ``S_s`` keeps every
@@ -299,7 +305,7 @@ def upscale(image, scale, *, kernel="bicubic", sigma=None, prior=DEFAULT_PRIORS[
     sigma : float, optional
         Noise of ``image`` on the [0, 1] scale; default
         :data:`~restore.recipes.settings.UPSCALE_DEFAULT_SIGMA` (1/255, 8-bit rounding).
-    prior, channel_axis, rng, exact, progress, tile_size
+    prior, channel_axis, rng, exact, progress, tile_size, device
         As in :func:`deblur` (``tile_size`` counts pixels of the result); the
         default prior is ``"gmm-untied"``. Deep Image Prior (``"dip"``) fits
         ``S_s H f(z)`` to ``y``. An alpha plane is enlarged by the bicubic spline.
@@ -339,7 +345,7 @@ def upscale(image, scale, *, kernel="bicubic", sigma=None, prior=DEFAULT_PRIORS[
     sigma = check_sigma(UPSCALE_DEFAULT_SIGMA if sigma is None else sigma)
     restored = UPSCALE.restore(image, scale, kernel, sigma, prior, boundary=boundary,
                                channel_axis=channel_axis, rng=rng, exact=exact,
-                               progress=progress, tile_size=tile_size)
+                               progress=progress, tile_size=tile_size, device=device)
     if alpha is not None:
         data = UpscaleData((height * scale, width * scale), scale, kernel, boundary,
                            ((scale - 1) // 2,) * 2)

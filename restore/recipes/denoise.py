@@ -31,9 +31,9 @@ class DenoiseRecipe(Recipe):
         return self.prior_schedules.get(type(prior).__name__, self.schedule)
 
     def restore(self, image, sigma, prior, *, channel_axis=None, rng=None, exact=False,
-                progress=False, tile_size=None, stopwatch=NoStopwatch()):
+                progress=False, tile_size=None, stopwatch=NoStopwatch(), device=None):
         """Denoise ``image`` (the library's :func:`restore.denoise` without its checks;
         ``prior`` a prior object)."""
         return self.restore_image(image, None, sigma, prior, channel_axis=channel_axis, rng=rng,
                                   exact=exact, progress=progress, tile_size=tile_size,
-                                  stopwatch=stopwatch)
+                                  stopwatch=stopwatch, device=device)

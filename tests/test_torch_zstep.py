@@ -170,6 +170,22 @@ def test_inpaint_runs_both_stages_on_the_device():
     np.testing.assert_allclose(got, expected, atol=1e-3)
 
 
+@pytest.mark.parametrize("task", ["deblur", "upscale", "tiled"])
+def test_the_other_tasks_and_tiles_take_the_device(task):
+    import restore
+    from restore.operators import Blur
+    from restore.operators.kernels import gaussian_kernel
+
+    image = cameraman()[96:144, 96:144]
+    kernel = gaussian_kernel(1.0)
+    calls = {"deblur": lambda **kw: restore.deblur(Blur(kernel, "reflect").apply(image), kernel,
+                                                   0.01, rng=0, **kw),
+             "upscale": lambda **kw: restore.upscale(image[::2, ::2], 2, rng=0, **kw),
+             "tiled": lambda **kw: restore.denoise(image, 0.05, prior="gmm-untied", rng=0,
+                                                   tile_size=32, **kw)}
+    np.testing.assert_allclose(calls[task](device=CPU), calls[task](), atol=1e-3)
+
+
 def test_devices_are_checked_with_one_line_errors():
     from priors.registry import get_prior
 

@@ -22,7 +22,6 @@ whose largest intermediate holds :data:`CHUNK_ELEMENTS` numbers.
 """
 from __future__ import annotations
 
-import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -33,20 +32,18 @@ CHUNK_ELEMENTS = 1 << 25
 #: Noise variances whose device operators stay cached.
 CACHED_NOISE_LEVELS = 8
 
-_MIXTURES = weakref.WeakKeyDictionary()
-
 
 def torch_mixture(prior, device, dtype=torch.float32):
     """The :class:`TorchMixture` of ``prior`` on ``device`` (one per prior, device and
-    dtype, kept while the prior lives, so its cached operators serve every call)."""
+    dtype, cached with the prior's other derived arrays, so its operators serve every
+    call until the prior is refitted)."""
     device = torch.device(device)
     if device.type == "cuda" and device.index is None:
         device = torch.device("cuda", torch.cuda.current_device())
-    per_prior = _MIXTURES.setdefault(prior, {})
-    key = (str(device), dtype)
-    if key not in per_prior:
-        per_prior[key] = TorchMixture(prior, device, dtype)
-    return per_prior[key]
+    key = ("torch", str(device), dtype)
+    if key not in prior._cache:
+        prior._cache[key] = TorchMixture(prior, device, dtype)
+    return prior._cache[key]
 
 
 def _numpy_dtype(dtype):
@@ -173,15 +170,12 @@ class TorchFlatTail:
     device; its operators are the numpy path's, in the same dtype, moved there."""
 
     def __init__(self, mixture, tail_ratio=1.0):
-        from priors.gmm_fast import FlatTailDenoiser
-
         self.mixture = mixture
         self.patch_size = mixture.patch_size
         self.device = mixture.device
         self.dtype = mixture.dtype
         self.tail_ratio = float(tail_ratio)
-        # its own instance: the prior's cached one serves the CPU path
-        self.reference = FlatTailDenoiser(mixture.prior, tail_ratio=self.tail_ratio)
+        self.reference = mixture.prior.fast_denoiser(self.tail_ratio, search="exhaustive")
         self._operators = _Cache()
 
     def operators(self, noise_var):

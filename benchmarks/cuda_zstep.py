@@ -22,6 +22,11 @@ without a GPU (``--device cpu --limit 2``), not a timing. Before timing, both pa
 run once on a 64x64 crop (numba compilation, CUDA context, cuBLAS). The JSON is written
 after every image (a run cut short keeps what it did): ``<out>/cuda_zstep_<device>.json``
 and a markdown table ``<out>/cuda_zstep_<device>.md``.
+
+Not yet run on a GPU. Expected length (an estimate, not a measurement): the CPU path
+takes most of it, about 2-4 s an image for ``gmm`` and 1 s for ``gmm-untied`` on a
+machine of 16 cores, so about 5 minutes for both priors on all 68 images; ``--priors
+gmm`` alone fits in less.
 """
 from __future__ import annotations
 

@@ -225,3 +225,24 @@ def test_the_numpy_path_with_device_cpu_never_imports_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=ROOT)
     assert done.stdout.strip() == "False"
+
+
+def test_the_cuda_benchmark_runs_on_cpu_torch_and_refuses_cuda_without_it(tmp_path):
+    import json
+
+    from PIL import Image
+
+    from benchmarks import cuda_zstep
+
+    data = tmp_path / "data"
+    data.mkdir()
+    Image.fromarray((cameraman()[:64, :72] * 255).round().astype(np.uint8)).save(data / "a.png")
+    assert cuda_zstep.main(["--data", str(data), "--device", "cpu", "--priors", "gmm-untied",
+                            "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "cuda_zstep_cpu.json").read_text())
+    (summary,) = result["summary"]
+    assert summary["images"] == 1 and abs(summary["psnr_cpu"] - summary["psnr_device"]) < 0.01
+    assert "| gmm-untied | 1 |" in (tmp_path / "cuda_zstep_cpu.md").read_text()
+    if NO_CUDA:
+        with pytest.raises(SystemExit, match="sees no CUDA GPU"):
+            cuda_zstep.main(["--data", str(data), "--device", "cuda", "--out", str(tmp_path)])

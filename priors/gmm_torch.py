@@ -10,9 +10,10 @@ Two denoisers of a fitted :class:`~priors.gmm.GaussianMixturePrior`, both mappin
 - :meth:`TorchMixture.fast_denoiser` is :class:`~priors.gmm_fast.FlatTailDenoiser`
   (flat-tail scores, the same operators, moved to the device), then the same exact Wiener
   filter. A tied mixture is searched exhaustively, every one of its ``8 K`` components
-  (``search="exhaustive"`` of :mod:`priors.gmm_search`): on a GPU that is a few large
-  matrix products, while the orientation search's gain on the CPU comes from skipping
-  work with data-dependent control flow that a GPU does not reward.
+  (``search="exhaustive"`` of :mod:`priors.gmm_search`, the reference the tests compare
+  with): on a GPU that is a few large matrix products (about ``8 K (r + 1)`` columns,
+  ``r`` the mean kept rank, 2 to 7 at sigma 25). The orientation search (per-patch
+  shortlists and permutations) is not ported; it may pay on a GPU too (not measured).
 
 The chosen component's filter is one ``d x d`` matrix per component and noise level,
 ``z = dc(x) + W_k x + b_k`` with ``W_k = V_k diag(s_k / (s_k + s2)) V_k^T`` and

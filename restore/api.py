@@ -32,7 +32,7 @@ __all__ = ["BOUNDARIES", "DEFAULT_PRIORS", "MAX_OUTPUT_PIXELS", "check_large_eno
 
 
 def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], channel_axis=None,
-            rng=None, exact=False, progress=False, tile_size=None, executor=None):
+            rng=None, exact=False, progress=False, tile_size=None, executor=None, device=None):
     """Remove additive white Gaussian noise (or Poisson-Gaussian noise) with EPLL.
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
@@ -85,6 +85,10 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
         Restore the tiles as tasks of this executor, so that a large image
         spreads over its workers (see :mod:`restore.cluster`). With an
         integer ``rng`` the result equals the one without an executor.
+    device : {None, "cpu", "cuda"} or torch.device
+        Where the z-step runs: ``None``/``"cpu"`` numpy (torch is not imported); ``"cuda"``
+        (``"cuda:N"``, a ``torch.device``) the Gaussian mixture priors' torch backend
+        (:mod:`priors.devices`). A ValueError if torch sees no such device.
 
     Returns
     -------
@@ -96,7 +100,7 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
 
     image, alpha, prior = _prepared(image, channel_axis, prior)
     options = dict(channel_axis=channel_axis, rng=rng, exact=exact, progress=progress,
-                   tile_size=tile_size, executor=executor)
+                   tile_size=tile_size, executor=executor, device=device)
     if noise is not None:
         noise, sigma = resolve_noise(noise, sigma, image, channel_axis)
         if noise is not None:
@@ -113,7 +117,7 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
 
 
 def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="reflect", channel_axis=None,
-           rng=None, exact=False, progress=False, tile_size=None, executor=None):
+           rng=None, exact=False, progress=False, tile_size=None, executor=None, device=None):
     """Remove a known blur and white Gaussian noise with EPLL.
 
     The model is ``y = k * x + n``, ``n ~ N(0, sigma^2 I)``; EPLL solves
@@ -165,6 +169,7 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
         As in :func:`denoise`. Tiles are deblurred with the reflect boundary
         and a margin widened by twice the kernel's size; the x-step is not
         local, so tiled results match untiled ones closely but not exactly.
+    device : As in :func:`denoise`.
 
     Raises
     ------
@@ -202,11 +207,11 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="re
     return with_alpha(DEBLUR.restore(image, kernel, sigma, prior, boundary=boundary,
                                      channel_axis=channel_axis, rng=rng, exact=exact,
                                      progress=progress, tile_size=tile_size,
-                                     executor=executor), alpha, channel_axis)
+                                     executor=executor, device=device), alpha, channel_axis)
 
 
 def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel_axis=None, rng=None,
-            exact=False, progress=False, tile_size=None, executor=None):
+            exact=False, progress=False, tile_size=None, executor=None, device=None):
     """Fill in missing pixels with EPLL.
 
     The model is ``y = m . x + n`` (``m`` the mask of known pixels,
@@ -245,7 +250,7 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
         As in :func:`deblur`, but the default is the tied ``"gmm"``: here it
         gains about 0.2 dB over ``"gmm-untied"`` (see
         :data:`restore.recipes.settings.INPAINT_SCHEDULE`).
-    channel_axis, rng, exact, progress, tile_size, executor
+    channel_axis, rng, exact, progress, tile_size, executor, device
         As in :func:`denoise`.
 
     Returns
@@ -266,13 +271,13 @@ def inpaint(image, mask, sigma=None, *, prior=DEFAULT_PRIORS["inpaint"], channel
     known = check_mask(mask, to_channels_last(image, channel_axis).shape[:2])
     return with_alpha(INPAINT.restore(image, known, sigma, prior, channel_axis=channel_axis,
                                       rng=rng, exact=exact, progress=progress,
-                                      tile_size=tile_size, executor=executor), alpha,
-                      channel_axis)
+                                      tile_size=tile_size, executor=executor, device=device),
+                      alpha, channel_axis)
 
 
 def upscale(image, scale, *, kernel="bicubic", sigma=None, prior=DEFAULT_PRIORS["upscale"],
             boundary="reflect", channel_axis=None, rng=None, exact=False, progress=False,
-            tile_size=None, executor=None, max_pixels=MAX_OUTPUT_PIXELS):
+            tile_size=None, executor=None, max_pixels=MAX_OUTPUT_PIXELS, device=None):
     """Enlarge an image ``scale`` times (super-resolution) with EPLL.
 
     The model is ``y = S_s H x + n``: ``H`` blurs, ``S_s`` keeps every
@@ -298,7 +303,7 @@ def upscale(image, scale, *, kernel="bicubic", sigma=None, prior=DEFAULT_PRIORS[
     sigma : float, optional
         Noise of ``image`` on the [0, 1] scale; default
         :data:`~restore.recipes.settings.UPSCALE_DEFAULT_SIGMA` (1/255, 8-bit rounding).
-    prior, channel_axis, rng, exact, progress, tile_size, executor
+    prior, channel_axis, rng, exact, progress, tile_size, executor, device
         As in :func:`deblur` (``tile_size`` counts pixels of the result); the
         default prior is ``"gmm-untied"``. Deep Image Prior (``"dip"``) fits
         ``S_s H f(z)`` to ``y``. An alpha plane is enlarged by the bicubic spline.
@@ -338,7 +343,8 @@ def upscale(image, scale, *, kernel="bicubic", sigma=None, prior=DEFAULT_PRIORS[
     sigma = check_sigma(UPSCALE_DEFAULT_SIGMA if sigma is None else sigma)
     restored = UPSCALE.restore(image, scale, kernel, sigma, prior, boundary=boundary,
                                channel_axis=channel_axis, rng=rng, exact=exact,
-                               progress=progress, tile_size=tile_size, executor=executor)
+                               progress=progress, tile_size=tile_size, executor=executor,
+                               device=device)
     if alpha is not None:
         data = UpscaleData((height * scale, width * scale), scale, kernel, boundary,
                            ((scale - 1) // 2,) * 2)

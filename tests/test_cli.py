@@ -481,7 +481,8 @@ def test_help_imports_neither_torch_nor_numba_nor_the_solvers():
 #: What the command may import from the project: the public library and a few named pieces.
 ALLOWED_IMPORTS = ("restore.api", "restore.io", "restore.core", "restore.operators.kernels",
                    "priors.registry", "priors.symmetry", "priors.training", "priors.dip",
-                   "priors.gmm", "priors.inspection", "restore.cli", "restore.cluster")
+                   "priors.gmm", "priors.inspection", "priors.devices", "restore.cli",
+                   "restore.cluster")
 
 
 def test_the_command_imports_only_the_public_library():

@@ -187,7 +187,7 @@ def test_cli_runs_dip_and_refuses_dip_options_for_other_priors(tmp_path, capsys)
     assert np.load(output).shape == SHAPE
     assert main([str(noisy), "-o", str(tmp_path / "x.npy"), "--sigma", "10",
                  "--iterations", "2"]) == 2
-    assert "--iterations, --restarts and --device are for --prior dip" in capsys.readouterr().err
+    assert "--iterations and --restarts are for --prior dip" in capsys.readouterr().err
     assert not (tmp_path / "x.npy").exists()
     assert main([str(noisy), "-o", str(tmp_path / "x.npy"), "--sigma", "10",
                  "--restarts", "2"]) == 2

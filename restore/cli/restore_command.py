@@ -147,7 +147,9 @@ def build_parser():
                         help="--prior dip: average N fits from independent starts (less "
                              "noisy, N times the time; default: 1)")
     parser.add_argument("--device", choices=("cpu", "cuda"),
-                        help="--prior dip: where the network runs (default: cuda when "
+                        help="where the z-step runs: cpu (default) or cuda, the Gaussian "
+                             "mixture priors' torch backend on the GPU (needs torch with CUDA); "
+                             "--prior dip: where its network runs (default: cuda when "
                              "available, else cpu)")
     add_cluster(parser, "restore a batch (one task per file) or a large image (one task per "
                         "tile)")

@@ -44,10 +44,13 @@ def check_task_options(args, output_extensions=()):
         raise UsageError(f"--mask and --invert-mask are for --task inpaint, not --task {args.task}")
     if args.invert_mask and args.mask is None:
         raise UsageError("--invert-mask needs --mask")
-    if args.prior != "dip" and (args.iterations is not None or args.device is not None
-                                or args.restarts is not None):
-        raise UsageError(f"--iterations, --restarts and --device are for --prior dip, not "
+    if args.prior != "dip" and (args.iterations is not None or args.restarts is not None):
+        raise UsageError(f"--iterations and --restarts are for --prior dip, not "
                          f"--prior {args.prior}")
+    if args.prior != "dip":
+        from priors.devices import resolve_device
+
+        resolve_device(args.device)  # no CUDA: a one-line error before any file is read
     if args.bit_depth in ("8", "16") and ".npy" in output_extensions:
         raise UsageError(f"--bit-depth {args.bit_depth} cannot be written to a .npy output (it "
                          "stores float32); write .png or .tif, or drop --bit-depth")
@@ -75,7 +78,8 @@ def restore_file(args, input_path, output_path, kernel, *, progress, executor=No
     if args.task != "upscale":  # upscale checks the size of its result
         api.check_large_enough(image, channel_axis, args.prior)
     options = dict(prior=_prior(args), channel_axis=channel_axis, rng=args.seed,
-                   exact=args.exact, progress=progress, tile_size=args.tile, executor=executor)
+                   exact=args.exact, progress=progress, tile_size=args.tile, executor=executor,
+                   device=None if args.prior == "dip" else args.device)
     start = time.perf_counter()
     compared, label = image, "input:"
     if args.task == "upscale":

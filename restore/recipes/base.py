@@ -52,9 +52,9 @@ class Recipe:
         """The degradation ``A`` for the task's ``data`` (kernel, mask, ...)."""
         raise NotImplementedError
 
-    def start(self, plane, data, sigma, prior, *, rng, exact):
+    def start(self, plane, data, sigma, prior, *, rng, exact, device=None):
         """The starting point for one 2-D plane (``None``: the plane itself). ``sigma`` is
-        the whole image's noise level."""
+        the whole image's noise level; ``device``, where EPLL runs (if it runs it)."""
         return None
 
     def window(self, data, rows, cols):
@@ -83,40 +83,44 @@ class Recipe:
         return from_channels_last(restored, channel_axis, image.ndim)
 
     def run(self, image, data, sigma, prior, *, rng=None, exact=False, progress=False,
-            tile_size=None, executor=None, stopwatch=NoStopwatch()):
+            tile_size=None, executor=None, stopwatch=NoStopwatch(), device=None):
         """Restore a channels-last ``(H, W)`` or ``(H, W, C)`` image; clipped to [0, 1], in
         the image's dtype. ``prior`` is a resolved prior object; ``stopwatch`` collects the
         seconds of EPLL's stages (not of tiles run by an ``executor``, see
-        :func:`restore.recipes.tiling.restore_in_tiles`)."""
+        :func:`restore.recipes.tiling.restore_in_tiles`); ``device``: where the z-step runs
+        (:func:`priors.devices.resolve_device`)."""
+        from priors.devices import resolve_device
         from priors.protocols import is_patch_prior
 
+        resolve_device(device, prior)  # a clear error before any work
         if not is_patch_prior(prior):
             from restore.recipes.reconstruct import reconstruct
             return reconstruct(self, image, data, sigma, prior, rng=rng, progress=progress)
         tile_size = tiling.check_tile_size(tile_size, prior.patch_size)
         if not tiling.needs_tiling(image.shape, tile_size):
             restored = self.restore_window(image, data, sigma, prior, rng=rng, exact=exact,
-                                           progress=progress, stopwatch=stopwatch)
+                                           progress=progress, stopwatch=stopwatch, device=device)
             return restored.astype(image.dtype, copy=False)
         reach_scale = 2 if self.chroma_half_resolution and image.ndim == 3 else 1
         margin = reach_scale * self.tile_margin(data, sigma, prior)
         restore_window = partial(self.restore_window, sigma=sigma, prior=prior, rng=rng,
-                                 exact=exact, progress=False,
+                                 exact=exact, progress=False, device=device,
                                  **({"stopwatch": stopwatch} if executor is None else {}))
         return tiling.restore_in_tiles(image, tile_size, margin, progress, restore_window,
                                        partial(self.window, data), executor)
 
     def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
-                       stopwatch=NoStopwatch()):
+                       stopwatch=NoStopwatch(), device=None):
         """EPLL on one whole window, grey or colour; float32 result clipped to [0, 1]."""
         operator = self.operator(data)
 
         def restore_plane(plane, plane_sigma, clip):
             plane = np.ascontiguousarray(plane)
-            start = self.start(plane, data, sigma, prior, rng=rng, exact=exact)
+            start = self.start(plane, data, sigma, prior, rng=rng, exact=exact, device=device)
             return epll(plane, operator, plane_sigma, prior, self.schedule_for(prior),
                         init=start, exact=exact, fast=self.fast, patch_window=self.patch_window,
-                        rng=rng, progress=progress, clip=clip, stopwatch=stopwatch)
+                        rng=rng, progress=progress, clip=clip, stopwatch=stopwatch,
+                        device=device)
 
         if image.ndim == 2:
             return restore_plane(image, sigma, True)

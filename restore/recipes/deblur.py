@@ -36,7 +36,7 @@ class DeblurRecipe(Recipe):
     def operator(self, data):
         return Blur(data.kernel, data.boundary)
 
-    def start(self, plane, data, sigma, prior, *, rng, exact):
+    def start(self, plane, data, sigma, prior, *, rng, exact, device=None):
         return wiener_deconvolution(plane, self.operator(data), self.wiener_factor * sigma**2)
 
     def window(self, data, rows, cols):
@@ -49,10 +49,10 @@ class DeblurRecipe(Recipe):
 
     def restore(self, image, kernel, sigma, prior, *, boundary="reflect", channel_axis=None,
                 rng=None, exact=False, progress=False, tile_size=None, executor=None,
-                stopwatch=NoStopwatch()):
+                stopwatch=NoStopwatch(), device=None):
         """Deblur ``image`` (the library's :func:`restore.deblur` without its checks; the
         kernel normalised, ``prior`` a prior object)."""
         return self.restore_image(image, BlurData(kernel, boundary), sigma, prior,
                                   channel_axis=channel_axis, rng=rng, exact=exact,
                                   progress=progress, tile_size=tile_size, executor=executor,
-                                  stopwatch=stopwatch)
+                                  stopwatch=stopwatch, device=device)

@@ -46,9 +46,9 @@ class DenoiseRecipe(Recipe):
 
     def restore(self, image, sigma, prior, *, channel_axis=None, rng=None, exact=False,
                 progress=False, tile_size=None, executor=None,
-                stopwatch=NoStopwatch()):
+                stopwatch=NoStopwatch(), device=None):
         """Denoise ``image`` (the library's :func:`restore.denoise` without its checks;
         ``prior`` a prior object)."""
         return self.restore_image(image, None, sigma, prior, channel_axis=channel_axis, rng=rng,
                                   exact=exact, progress=progress, tile_size=tile_size,
-                                  executor=executor, stopwatch=stopwatch)
+                                  executor=executor, stopwatch=stopwatch, device=device)

@@ -34,7 +34,7 @@ class InpaintRecipe(Recipe):
     def operator(self, known):
         return Mask(known)
 
-    def start(self, plane, known, sigma, prior, *, rng, exact):
+    def start(self, plane, known, sigma, prior, *, rng, exact, device=None):
         """EPLL on the half-resolution image, upsampled
         (:func:`~restore.recipes.starts.coarse_to_fine_start`); just the smooth fill
         (:func:`~restore.recipes.starts.fill_missing`) for images too small to halve or
@@ -46,7 +46,7 @@ class InpaintRecipe(Recipe):
         def restore_half(half, half_known):
             return epll(half, Mask(half_known), sigma, prior, self.coarse_schedule,
                         init=fill_missing(half, half_known), exact=exact, fast=self.fast,
-                        patch_window=self.patch_window, rng=rng, clip=False)
+                        patch_window=self.patch_window, rng=rng, clip=False, device=device)
 
         return coarse_to_fine_start(plane, known, restore_half)
 
@@ -55,9 +55,9 @@ class InpaintRecipe(Recipe):
 
     def restore(self, image, known, sigma, prior, *, channel_axis=None, rng=None, exact=False,
                 progress=False, tile_size=None, executor=None,
-                stopwatch=NoStopwatch()):
+                stopwatch=NoStopwatch(), device=None):
         """Inpaint ``image`` where ``known`` (an (H, W) boolean mask) is False (the
         library's :func:`restore.inpaint` without its checks; ``prior`` a prior object)."""
         return self.restore_image(image, known, sigma, prior, channel_axis=channel_axis,
                                   rng=rng, exact=exact, progress=progress, tile_size=tile_size,
-                                  executor=executor, stopwatch=stopwatch)
+                                  executor=executor, stopwatch=stopwatch, device=device)

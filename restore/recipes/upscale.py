@@ -105,7 +105,7 @@ class UpscaleRecipe(Recipe):
         return Downsample(data.scale, data.kernel, data.shape, boundary=data.boundary,
                           offset=data.offset)
 
-    def start(self, plane, data, sigma, prior, *, rng, exact):
+    def start(self, plane, data, sigma, prior, *, rng, exact, device=None):
         return interpolate(plane, data).astype(plane.dtype, copy=False)
 
     def window(self, data, rows, cols):
@@ -121,7 +121,7 @@ class UpscaleRecipe(Recipe):
 
     def restore(self, small, scale, kernel, sigma, prior, *, boundary="reflect",
                 channel_axis=None, rng=None, exact=False, progress=False, tile_size=None,
-                executor=None, stopwatch=NoStopwatch()):
+                executor=None, stopwatch=NoStopwatch(), device=None):
         """Enlarge ``small`` ``scale`` times (the library's :func:`restore.upscale` without
         its checks; ``kernel`` normalised, ``prior`` a prior object). Returns the
         ``(scale h, scale w)`` image, channels where ``small`` had them."""
@@ -134,5 +134,5 @@ class UpscaleRecipe(Recipe):
         recipe = self.for_scale(scale)
         restored = recipe.run(lifted, data, sigma, prior, rng=rng, exact=exact,
                               progress=progress, tile_size=tile_size, executor=executor,
-                                  stopwatch=stopwatch)
+                              stopwatch=stopwatch, device=device)
         return from_channels_last(restored, channel_axis, small.ndim)

@@ -46,23 +46,36 @@ class FastSettings:
 
 def epll(observed, operator, sigma, prior, schedule, *, init=None, exact=True,
          fast=FastSettings(), patch_window=0.0, rng=None, progress=False, clip=True,
-         stopwatch=NoStopwatch()):
+         stopwatch=NoStopwatch(), device=None):
     """Restore a 2-D image from ``y = A x + n`` with EPLL; float32 result.
 
     ``prior`` is a :class:`~priors.protocols.PatchDenoiser`; ``exact`` denoises
     every patch with it, otherwise ``fast`` applies (random patch grids, the
     prior's fast denoiser, looser conjugate gradients), drawing from ``rng``.
     ``patch_window``: see :func:`restore.solvers.patch_averaging.patch_average`.
+    ``device``: where the z-step runs (:func:`priors.devices.resolve_device`): ``None`` or
+    ``"cpu"``, numpy; ``"cuda"`` or a ``torch.device``, a Gaussian mixture's torch backend
+    (:mod:`priors.gmm_torch`; a tied mixture's fast path then scores every component).
     """
+    from priors.devices import resolve_device
     from restore.solvers.patch_averaging import PatchAveraging
 
     p = prior.patch_size
     if observed.ndim != 2 or min(observed.shape) < p:
         raise ValueError(f"EPLL needs a 2-D image of at least {p}x{p} pixels, got shape "
                          f"{observed.shape}")
-    zstep = PatchAveraging(prior if exact else fast.denoiser(prior),
-                           stride=None if exact else fast.stride, window=patch_window,
-                           rng=np.random.default_rng(rng), stopwatch=stopwatch)
+    device = resolve_device(device, prior)
+    if device is None:
+        averaging, denoiser = PatchAveraging, prior if exact else fast.denoiser(prior)
+    else:
+        from priors.gmm_torch import torch_mixture
+        from restore.solvers.torch_patch_averaging import TorchPatchAveraging
+
+        mixture = torch_mixture(prior, device)
+        averaging = TorchPatchAveraging
+        denoiser = mixture if exact else mixture.fast_denoiser(fast.tail_ratio, fast.search)
+    zstep = averaging(denoiser, stride=None if exact else fast.stride, window=patch_window,
+                      rng=np.random.default_rng(rng), stopwatch=stopwatch)
     return hqs(observed, operator, sigma, zstep, schedule, init=init, dtype=np.float32,
                tolerance=EXACT_CG_TOLERANCE if exact else fast.cg_tolerance,
                progress=progress, label="EPLL", clip=clip, stopwatch=stopwatch)

@@ -179,7 +179,7 @@ def _prior(args):
 def _poisson_gaussian(args, image, channel_axis):
     """The Poisson-Gaussian noise of ``--gain`` and ``--sigma`` (0-255 scale), each estimated
     (and printed) when not given."""
-    from restore import PoissonGaussian
+    from restore.core.anscombe import PoissonGaussian
 
     gain = None if args.gain is None else args.gain / 255
     sigma = None if args.sigma is None else args.sigma / 255

@@ -4,7 +4,7 @@ Usage::
 
     python -m benchmarks.tuning.dask_workers --data ../shared/data/train400 --limit 4
 
-Denoises the first ``--limit`` grey images of ``--data`` (sigma 25, default prior,
+Denoises the first ``--limit`` images of ``--data`` (grey, or the luma of colour ones) (sigma 25, default prior,
 seed 0), each way warmed on the first image: a plain loop in this process with
 numba and BLAS on one thread, and one single-threaded worker of a ``LocalCluster``
 with Dask's defaults, without its ``MALLOC_TRIM_THRESHOLD_=65536``, without its
@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from benchmarks.harness.data import load_dataset, refuse_test_set
+from benchmarks.harness.data import refuse_test_set
 from benchmarks.harness.machine import machine_info, utc_now
 from benchmarks.harness.noise import add_gaussian_noise, noise_rng
 from benchmarks.harness.results import RESULTS_DIR, shown_path, write_json_atomic
@@ -67,9 +67,11 @@ def main(argv=None):
     parser.add_argument("--limit", type=int, default=4)
     args = parser.parse_args(argv)
     refuse_test_set(args.data)
-    images, _ = load_dataset(args.data, limit=args.limit)
-    noisy = [add_gaussian_noise(image.clean, 25 / 255, noise_rng(0, image.index, 25))
-             .astype(np.float32) for image in images]
+    from priors.training import list_training_images, load_grey
+
+    paths = list_training_images([args.data])[:args.limit]  # grey (luma of colour images)
+    noisy = [add_gaussian_noise(load_grey(path), 25 / 255, noise_rng(0, index, 25))
+             .astype(np.float32) for index, path in enumerate(paths)]
     trim, profile = WORKER_CONFIG_KEYS
     seconds = {"worker, Dask's defaults": on_one_worker(noisy, {}),
                "worker, glibc's malloc trimming": on_one_worker(noisy, {trim: None}),

@@ -8,10 +8,11 @@ import logging
 #: N cores (parallelism comes from the workers, not from threads inside them).
 WORKER_ENVIRONMENT = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                       "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-#: Dask settings of local workers. Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``,
-#: which makes glibc map and unmap every large array afresh, and samples their stacks every
-#: 10 ms; restoring is slower for both (docs/tuning.md#dask-workers), so local workers keep
-#: glibc's default and do not profile.
+#: Dask settings of local workers: glibc's default malloc trimming (Dask sets
+#: ``MALLOC_TRIM_THRESHOLD_=65536``, so large arrays are mapped and unmapped afresh) and no
+#: statistical profiler (Dask samples the workers' stacks every 10 ms). With other jobs on
+#: the cores, one worker restored 13-33 % faster without them; on a quiet machine the
+#: difference was within noise (docs/tuning.md#dask-workers).
 WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
                  "distributed.worker.profile.enabled": False}
 #: Seconds to wait for a scheduler to answer.

@@ -66,7 +66,7 @@ class FlatTailDenoiser:
         self.chunk_size = int(chunk_size)
         self._cache = OrderedDict()
         self._arrays = {}
-        self._pool = None
+        self._pool, self._pool_size = None, 0
 
     def operators(self, noise_var, dtype):
         """:class:`FlatTailOperators` at one noise variance (least recently used cache)."""
@@ -213,9 +213,13 @@ class FlatTailDenoiser:
         return numba.get_num_threads()
 
     def _map(self, function, items):
-        """Run ``function`` on every item on a pool of numba's thread count, kept for the
-        denoiser's lifetime."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._workers(), thread_name_prefix="flat-tail")
+        """Run ``function`` on every item on a pool of numba's thread count, kept while that
+        count stays (``numba.set_num_threads`` resizes it)."""
+        workers = self._workers()
+        if self._pool is None or self._pool_size != workers:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="flat-tail")
+            self._pool_size = workers
         for _ in self._pool.map(function, items):
             pass

@@ -243,3 +243,23 @@ def test_scale_mixture_start_escapes_the_single_cluster_stall():
 def test_unknown_init_is_refused():
     with pytest.raises(ValueError, match="init must be one of"):
         GaussianMixturePrior(2, 4, init="random")
+
+
+def test_the_fast_denoisers_pool_follows_numbas_thread_count():
+    import numba
+
+    from priors.registry import get_prior
+
+    denoiser = get_prior("gmm-untied").fast_denoiser()
+    patches = np.random.default_rng(0).random((300, 64)).astype(np.float32)
+    saved = numba.get_num_threads()
+    try:
+        sizes = []
+        for threads in (1, saved):
+            numba.set_num_threads(threads)
+            out = denoiser.denoise(patches, 0.01)
+            sizes.append(denoiser._pool_size)
+            assert out.shape == patches.shape
+        assert sizes == [1, saved]
+    finally:
+        numba.set_num_threads(saved)

@@ -87,7 +87,10 @@ class PatchAveraging:
         p = self.denoiser.patch_size
         return np.full(shape, p * p, dtype=dtype)
 
+    #: ``average(image, denoiser, noise_var, grid, stopwatch, window)``: the z-step image.
+    average = staticmethod(patch_average)
+
     def __call__(self, x, noise_var, step):
         p = self.denoiser.patch_size
         grid = None if self.stride is None else random_subgrid(x.shape, p, self.stride, self.rng)
-        return patch_average(x, self.denoiser, noise_var, grid, self.stopwatch, self.window)
+        return self.average(x, self.denoiser, noise_var, grid, self.stopwatch, self.window)

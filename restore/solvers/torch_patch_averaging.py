@@ -9,13 +9,11 @@ scatter to distinct pixels (deterministic on a GPU too).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import torch
 
 from restore.core.stopwatch import NoStopwatch
-from restore.solvers.patch_averaging import random_subgrid
+from restore.solvers.patch_averaging import PatchAveraging
 from restore.solvers.patches import full_grid, patch_counts, separable_window, window_sums
 
 #: Patches extracted and denoised per band of rows (the denoiser chunks further).
@@ -70,23 +68,9 @@ def _accumulate(total, patches, rows, cols):
                              accumulate=True)
 
 
-@dataclass
-class TorchPatchAveraging:
+class TorchPatchAveraging(PatchAveraging):
     """:class:`~restore.solvers.patch_averaging.PatchAveraging` for a torch patch denoiser
     (:mod:`priors.gmm_torch`): the same grids from the same ``rng``, the same x-step
     weight, the work on the denoiser's device."""
 
-    denoiser: object
-    stride: int | None = None
-    window: float = 0.0
-    rng: np.random.Generator | None = None
-    stopwatch: object = field(default_factory=NoStopwatch)
-
-    def weight(self, shape, dtype):
-        p = self.denoiser.patch_size
-        return np.full(shape, p * p, dtype=dtype)
-
-    def __call__(self, x, noise_var, step):
-        p = self.denoiser.patch_size
-        grid = None if self.stride is None else random_subgrid(x.shape, p, self.stride, self.rng)
-        return torch_patch_average(x, self.denoiser, noise_var, grid, self.stopwatch, self.window)
+    average = staticmethod(torch_patch_average)

@@ -4,22 +4,20 @@ same z-step images, the same restorations; and the device checks of the library 
 command."""
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 torch = pytest.importorskip("torch")
 
 from priors.devices import resolve_device  # noqa: E402
-from priors.gmm import GaussianMixturePrior  # noqa: E402
 from priors.gmm_torch import TorchMixture, torch_mixture  # noqa: E402
 from restore.solvers.patch_averaging import PatchAveraging  # noqa: E402
 from restore.solvers.patches import extract_patches, full_grid  # noqa: E402
 from restore.solvers.torch_patch_averaging import TorchPatchAveraging  # noqa: E402
 from tests.golden.cases import EXAMPLE  # noqa: E402
+from tests.test_component_search import small_tied_prior  # noqa: E402,F401
 from tests.test_gmm import fitted  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,21 +42,6 @@ def real_patches(step):
     noisy = noisy_cameraman()
     rows, cols = full_grid(noisy.shape, 8)
     return extract_patches(noisy, 8, rows[::step], cols[::step])
-
-
-@pytest.fixture(scope="module")
-def small_tied_prior():
-    """Six orbits on 4x4 patches tied over the dihedral group (as test_component_search's)."""
-    rng = np.random.default_rng(4)
-    ramp = np.linspace(-1, 1, 4)
-    edges = (ramp[None, :] > rng.uniform(-0.8, 0.8, size=(3000, 1))).astype(float)
-    patches = np.concatenate([np.repeat(edges, 4, axis=1) * rng.uniform(0.2, 1, (3000, 1)),
-                              rng.normal(size=(3000, 16)) * 0.1])
-    patches += rng.normal(size=patches.shape) * 0.05
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        plain = GaussianMixturePrior(6, 4, rng=0, max_iter=5).fit(patches)
-    return plain.with_symmetry("dihedral"), patches
 
 
 def both_paths(prior, patches, noise_var, dtype, fast):

@@ -112,6 +112,14 @@ STANDARD = {
         "benchmarks.noise_estimation",
         lambda root: ["--train", str(root / "train400"), "--test", str(root / "bsd68")],
         ("noise_estimation.json",)),
+    "poisson_gaussian": Standard(
+        "benchmarks.poisson_gaussian",
+        lambda root: ["--data", str(root / "bsd68"), "--limit", "20"],
+        ("bsd68_poisson_gaussian_n20.json",)),
+    "noise_map": Standard(
+        "benchmarks.noise_map",
+        lambda root: ["--data", str(root / "bsd68")],
+        ("bsd68_noise_map.json",)),
 }
 
 

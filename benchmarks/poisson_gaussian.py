@@ -9,16 +9,21 @@ Each clean grey image ``x`` (the first ``--limit``, sorted by name) gets
 ``y = a Poisson(x / a) + N(0, b^2)`` for each level ``a,b`` of ``--levels`` (the
 [0, 1] scale; unclipped, seeded by image and level). Methods, in one process:
 
-- ``epll-gat``: ``restore.denoise(y, noise=PoissonGaussian(a, b))``, the true parameters;
-- ``epll-gat-estimated``: ``restore.denoise(y, noise="poisson-gaussian")``;
+- ``epll``: ``restore.denoise(y, noise=PoissonGaussian(a, b))``, the true parameters (the
+  recipe's method, :data:`restore.recipes.settings.POISSON_GAUSSIAN_METHOD`: the model's
+  noise map);
+- ``epll-estimated``: ``restore.denoise(y, noise="poisson-gaussian")``;
+- ``epll-anscombe``: ours through the generalised Anscombe transform and its exact
+  unbiased inverse instead (``DenoiseRecipe(poisson_gaussian="anscombe")``), true parameters;
 - ``bm3d-gat`` / ``bm3d-gat-estimated``: BM3D 4 (``bm3d.bm3d``, default profile)
-  through the same generalised Anscombe transform and exact unbiased inverse
+  through the same transform and inverse
   (:func:`restore.core.anscombe.restore_poisson_gaussian`), true / estimated parameters;
 - ``epll-gaussian``: our Gaussian-only denoiser at the equivalent mean sigma,
   ``sqrt(mean(a x + b^2))`` (computed from the clean image).
 
-The estimated parameters are also recorded. Outputs ``<out>/bsd68_poisson_gaussian.json``
-and the section ``poisson-gaussian`` of ``--markdown``.
+The estimated parameters are also recorded. Outputs
+``<out>/<dataset>_poisson_gaussian_n<limit>[_<tag>].json`` and the section
+``poisson-gaussian[-<tag>]`` of ``--markdown``.
 """
 from __future__ import annotations
 
@@ -37,7 +42,8 @@ from benchmarks.harness.markdown import publish, run_lines, section_text, table,
 from benchmarks.harness.results import RESULTS_DIR, shown_path, write_json_atomic
 from benchmarks.harness.scoring import psnr
 
-METHODS = ("epll-gat", "epll-gat-estimated", "bm3d-gat", "bm3d-gat-estimated", "epll-gaussian")
+METHODS = ("epll", "epll-estimated", "epll-anscombe", "bm3d-gat", "bm3d-gat-estimated",
+           "epll-gaussian")
 
 
 def _bm3d(plane, sigma):
@@ -51,10 +57,18 @@ def run_method(name, clean, noisy, noise, estimated):
     from restore import PoissonGaussian, denoise
     from restore.core.anscombe import restore_poisson_gaussian
 
-    if name == "epll-gat":
+    if name == "epll":
         return denoise(noisy, noise=noise, rng=0)
-    if name == "epll-gat-estimated":
+    if name == "epll-estimated":
         return denoise(noisy, noise="poisson-gaussian", rng=0)
+    if name == "epll-anscombe":
+        import dataclasses
+
+        from priors.registry import get_prior
+        from restore.recipes import DENOISE
+
+        anscombe = dataclasses.replace(DENOISE, poisson_gaussian="anscombe")
+        return anscombe.restore_poisson_gaussian(noisy, noise, get_prior("gmm"), rng=0)
     if name.startswith("bm3d-gat"):
         used = noise if name == "bm3d-gat" else PoissonGaussian(*estimated)
         return restore_poisson_gaussian(noisy, used, _bm3d)
@@ -73,17 +87,20 @@ def main(argv=None):
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--tag", help="suffix of the JSON file and the markdown section")
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args(argv)
     from restore import PoissonGaussian, estimate_noise_poisson_gaussian
 
     levels = [tuple(float(v) for v in level.split(",")) for level in args.levels]
     images, _ = load_dataset(args.data, limit=args.limit)
-    json_path = Path(args.out) / f"bsd68_poisson_gaussian_n{args.limit}.json"
+    dataset = Path(args.data).name
+    suffix = f"_{args.tag}" if args.tag else ""
+    json_path = Path(args.out) / f"{dataset}_poisson_gaussian_n{args.limit}{suffix}.json"
     settings = dict(command="python -m benchmarks.poisson_gaussian " + shlex.join(
         sys.argv[1:] if argv is None else argv), started=utc_now(), machine=machine_info(),
         data=shown_path(args.data), limit=args.limit, levels=levels, methods=args.methods,
-        seed=args.seed, json=shown_path(json_path), tag=f"n{args.limit}")
+        seed=args.seed, json=shown_path(json_path), tag=f"n{args.limit}{suffix}")
     rows = []
     for level_index, (gain, sigma) in enumerate(levels):
         noise = PoissonGaussian(gain, sigma)
@@ -104,7 +121,8 @@ def main(argv=None):
             write_json_atomic(json_path, dict(settings=settings, rows=rows))
     result = dict(settings=settings, rows=rows)
     write_json_atomic(json_path, result)
-    publish(render_section(result), "poisson-gaussian", args.markdown, json_path)
+    key = "poisson-gaussian" + (f"-{args.tag}" if args.tag else "")
+    publish(render_section(result), key, args.markdown, json_path)
     return 0
 
 

@@ -16,8 +16,8 @@ import numpy as np
 
 from restore.core.noise_estimate import estimate_noise_poisson_gaussian, estimate_sigma
 from restore.core.anscombe import resolve_noise
-from restore.core.validation import (SIGMA_MIN, as_float_image, check_mask, check_sigma,
-                                     split_alpha, to_channels_last, with_alpha)
+from restore.core.validation import (SIGMA_MIN, as_float_image, check_mask, check_noise_map,
+                                     check_sigma, split_alpha, to_channels_last, with_alpha)
 from restore.recipes.settings import DEFAULT_PRIORS, INPAINT_DEFAULT_SIGMA, UPSCALE_DEFAULT_SIGMA
 
 logger = logging.getLogger("restore")
@@ -46,11 +46,15 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
         Noisy image, floats in [0, 1] (noisy values a little outside are fine;
         unsigned integers are divided by their maximum, signed ones scaled by
         their full range, see :func:`restore.core.validation.as_float_image`).
-    sigma : float, optional
+    sigma : float or ndarray, optional
         Noise standard deviation on the [0, 1] scale (25/255 for the papers'
         "sigma 25"), a real number in [1e-4, 1] (not a bool or a string).
         ``None`` estimates it (see :func:`estimate_sigma`) and
-        logs the estimate on the ``restore`` logger.
+        logs the estimate on the ``restore`` logger. An array of the image's
+        ``(H, W)`` is a noise map, each pixel's own standard deviation (the same in
+        every channel): ``lambda`` and ``beta_t`` become per-pixel weights and each
+        patch is denoised at the mean variance of its pixels
+        (:mod:`restore.solvers.noise_levels`; patch priors only).
     noise : PoissonGaussian or "poisson-gaussian", optional
         Signal-dependent noise ``y = a Poisson(x / a) + N(0, b^2)`` instead
         (``sigma`` must be None): ``PoissonGaussian(gain=a, sigma=b)`` from
@@ -101,6 +105,10 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
     image, alpha, prior = _prepared(image, channel_axis, prior)
     options = dict(channel_axis=channel_axis, rng=rng, exact=exact, progress=progress,
                    tile_size=tile_size, executor=executor, device=device)
+    if np.ndim(sigma) > 0:
+        return with_alpha(DENOISE.restore(image, _noise_map(sigma, image, channel_axis, noise,
+                                                            prior), prior, **options),
+                          alpha, channel_axis)
     if noise is not None:
         noise, sigma = resolve_noise(noise, sigma, image, channel_axis)
         if noise is not None:
@@ -350,6 +358,18 @@ def upscale(image, scale, *, kernel="bicubic", sigma=None, prior=DEFAULT_PRIORS[
                            ((scale - 1) // 2,) * 2)
         alpha = np.clip(interpolate(UPSCALE.operator(data).lift(alpha), data), 0, 1)
     return with_alpha(restored, alpha, channel_axis)
+
+
+def _noise_map(sigma, image, channel_axis, noise, prior):
+    """``sigma`` checked as a noise map of ``image``'s pixels, for a patch prior."""
+    from priors.protocols import is_patch_prior
+
+    if noise is not None:
+        raise ValueError("give either a noise map sigma= or noise=, not both")
+    if not is_patch_prior(prior):
+        raise ValueError(f"a noise map needs a patch prior (gmm, gmm-untied, vae), not "
+                         f"{type(prior).__name__}")
+    return check_noise_map(sigma, to_channels_last(image, channel_axis).shape[:2])
 
 
 def _prepared(image, channel_axis, prior):

@@ -37,6 +37,7 @@ examples:
   # Poisson-Gaussian (shot) noise, its gain and sigma estimated or given (0-255 scale)
   restore lowlight.png -o clean.png --noise poisson-gaussian
   restore lowlight.png -o clean.png --noise poisson-gaussian --gain 2.55 --sigma 5
+  restore stitched.png -o clean.png --sigma-map sigma.npy
 
   # deblur: a kernel file (.npy or image, normalised to sum 1), a Gaussian of
   # standard deviation 1.6 pixels, or a 15-pixel motion at 45 degrees
@@ -100,6 +101,11 @@ def build_parser():
                              "25 means 25/255 of the intensity range (default: estimated "
                              "from the image and printed; for inpaint and upscale: 1, i.e. "
                              "1/255)")
+    parser.add_argument("--sigma-map", metavar="MAP",
+                        help="noise that varies across the image: each pixel's standard "
+                             "deviation on the 0-255 scale, as a float .npy or a grey image "
+                             "of the input's size (grey level 25 of an 8-bit PNG = sigma 25); "
+                             "denoise only, instead of --sigma")
     parser.add_argument("--noise", choices=("gaussian", "poisson-gaussian"), default="gaussian",
                         help="the noise model: white Gaussian (default) or Poisson-Gaussian, "
                              "variance gain*x + sigma^2 (shot noise of low-light and microscopy "

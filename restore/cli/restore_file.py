@@ -9,6 +9,7 @@ from restore import api
 from restore.cli.kernel_spec import check_kernel_fits
 from restore.cli.masks import known_pixels
 from restore.cli.messages import describe
+from restore.cli.noise_map import read_sigma_map
 from restore.cli.options import UsageError
 from restore.cli.report import quality_report, read_reference
 from restore.core.validation import SIGMA_MIN
@@ -25,6 +26,7 @@ def check_task_options(args, output_extensions=()):
     errors, raised before any file is read. Fills in the task's default prior."""
     if args.prior is None:
         args.prior = api.DEFAULT_PRIORS[args.task]
+    _check_sigma_map_options(args)
     if args.task not in ("deblur", "upscale") and args.kernel is not None:
         raise UsageError(f"--kernel is for --task deblur and upscale, not --task {args.task}")
     if args.task != "upscale" and args.scale is not None:
@@ -61,6 +63,18 @@ def check_task_options(args, output_extensions=()):
                          f"{PATCH_SIZE} patches), got {args.tile}")
 
 
+def _check_sigma_map_options(args):
+    """``--sigma-map`` replaces ``--sigma`` for white Gaussian denoising with a patch prior."""
+    if args.sigma_map is None:
+        return
+    if args.sigma is not None:
+        raise UsageError("give --sigma or --sigma-map, not both")
+    if args.task != "denoise" or args.noise != "gaussian":
+        raise UsageError("--sigma-map is for --task denoise with white Gaussian noise")
+    if args.prior == "dip":
+        raise UsageError("--sigma-map works with the patch priors, not --prior dip")
+
+
 def restore_file(args, input_path, output_path, kernel, *, progress, executor=None):
     """Restore one file into ``output_path``; return the summary line and quality lines.
     ``executor``: runs the tiles of a large image (see :func:`restore.denoise`)."""
@@ -95,6 +109,11 @@ def restore_file(args, input_path, output_path, kernel, *, progress, executor=No
         sigma = args.sigma / 255 if args.sigma is not None else None
         restored = api.inpaint(image, known, sigma, **options)
         done = f"inpainted {(~known).sum()} missing pixels of {describe(image)}"
+    elif args.sigma_map is not None:
+        sigma = read_sigma_map(args.sigma_map, image, args.max_pixels)
+        restored = api.denoise(image, sigma=sigma, **options)
+        done = (f"denoised {describe(image)} at sigma {sigma.min() * 255:.1f} to "
+                f"{sigma.max() * 255:.1f} (--sigma-map)")
     elif args.noise == "poisson-gaussian":
         noise = _poisson_gaussian(args, image, channel_axis)
         restored = api.denoise(image, noise=noise, **options)

@@ -83,6 +83,31 @@ def check_sigma(sigma, *, name="sigma"):
     return value
 
 
+def check_noise_map(sigma, shape, *, name="sigma"):
+    """Validate a per-pixel noise standard deviation on the [0, 1] scale: a real array of the
+    image's ``shape`` (H, W), every value finite and in [:data:`SIGMA_MIN`, :data:`SIGMA_MAX`];
+    returned as float64."""
+    array = np.asarray(sigma)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise TypeError(f"a noise map {name} must be a real array, got dtype {array.dtype}")
+    if array.shape != tuple(shape):
+        raise ValueError(f"the noise map {name} has shape {array.shape} but the image's pixels are "
+                         f"{tuple(shape)}; give one standard deviation per pixel (H, W), the "
+                         "same for every channel")
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"the noise map {name} contains NaN or inf values")
+    low, high = float(array.min()), float(array.max())
+    if high > SIGMA_MAX:
+        raise ValueError(f"the noise map {name} reaches {high:g}, larger than the whole [0, 1] "
+                         "range; library noise levels are on the [0, 1] scale: divide 0-255 "
+                         "values by 255")
+    if low < SIGMA_MIN:
+        raise ValueError(f"the noise map {name} falls to {low:g}, below the smallest supported "
+                         f"noise level {SIGMA_MIN:g}; raise its floor to at least {SIGMA_MIN:g}")
+    return array
+
+
 def to_channels_last(image, channel_axis):
     """Move the channel axis last; ``None`` requires a 2-D grey image."""
     if channel_axis is None:

@@ -85,7 +85,8 @@ class Recipe:
     def run(self, image, data, sigma, prior, *, rng=None, exact=False, progress=False,
             tile_size=None, executor=None, stopwatch=NoStopwatch(), device=None):
         """Restore a channels-last ``(H, W)`` or ``(H, W, C)`` image; clipped to [0, 1], in
-        the image's dtype. ``prior`` is a resolved prior object; ``stopwatch`` collects the
+        the image's dtype. ``sigma``: a number, or an ``(H, W)`` noise map (each pixel's
+        standard deviation, the same in every channel). ``prior`` is a resolved prior object; ``stopwatch`` collects the
         seconds of EPLL's stages (not of tiles run by an ``executor``, see
         :func:`restore.recipes.tiling.restore_in_tiles`); ``device``: where the z-step runs
         (:func:`priors.devices.resolve_device`)."""
@@ -102,12 +103,26 @@ class Recipe:
                                            progress=progress, stopwatch=stopwatch, device=device)
             return restored.astype(image.dtype, copy=False)
         reach_scale = 2 if self.chroma_half_resolution and image.ndim == 3 else 1
-        margin = reach_scale * self.tile_margin(data, sigma, prior)
-        restore_window = partial(self.restore_window, sigma=sigma, prior=prior, rng=rng,
-                                 exact=exact, progress=False, device=device,
-                                 **({"stopwatch": stopwatch} if executor is None else {}))
+        margin = reach_scale * self.tile_margin(data, float(np.max(sigma)), prior)
+        options = dict(prior=prior, rng=rng, exact=exact, progress=False, device=device,
+                       **({"stopwatch": stopwatch} if executor is None else {}))
+        if np.ndim(sigma):  # a noise map: each tile takes its window of it
+            restore_window = partial(self._restore_mapped_window, **options)
+            window_data = partial(self._mapped_window, data, sigma)
+        else:
+            restore_window = partial(self.restore_window, sigma=sigma, **options)
+            window_data = partial(self.window, data)
         return tiling.restore_in_tiles(image, tile_size, margin, progress, restore_window,
-                                       partial(self.window, data), executor)
+                                       window_data, executor)
+
+    def _mapped_window(self, data, sigma, rows, cols):
+        """The task's data and the noise map for the tile ``image[rows, cols]``."""
+        return self.window(data, rows, cols), sigma[rows, cols]
+
+    def _restore_mapped_window(self, image, data_and_sigma, **options):
+        """:meth:`restore_window` on a tile with its window of a noise map."""
+        data, sigma = data_and_sigma
+        return self.restore_window(image, data, sigma, **options)
 
     def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
                        stopwatch=NoStopwatch(), device=None):

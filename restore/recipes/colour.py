@@ -71,7 +71,8 @@ def restore_at_half_resolution(plane, sigma, restore):
     """Restore a smooth plane (a chrominance) at half resolution.
 
     The 2x2 block means of ``plane`` (edge-padded to even sizes) carry white
-    noise of ``sigma / 2``; ``restore(means, sigma / 2)`` restores them and the
+    noise of ``sigma / 2`` (under a noise map, the root-mean-square of the block's sigmas
+    over 2); ``restore(means, sigma / 2)`` restores them and the
     result is upsampled bilinearly back to the plane's size. Chrominance has
     little detail at the finest scale, so this loses little of it while the
     patches see twice the context at a quarter of the cost; on BSDS500-test
@@ -83,6 +84,12 @@ def restore_at_half_resolution(plane, sigma, restore):
     height, width = plane.shape
     even = np.pad(plane, [(0, height % 2), (0, width % 2)], mode="edge")
     means = even.reshape(even.shape[0] // 2, 2, even.shape[1] // 2, 2).mean(axis=(1, 3))
+    if np.ndim(sigma):  # a noise map: the means' variances are the blocks' mean variance / 4
+        variances = np.pad(np.square(sigma, dtype=np.float64), [(0, height % 2), (0, width % 2)],
+                           mode="edge")
+        sigma = np.sqrt(((variances[0::2, 0::2] + variances[1::2, 0::2]) / 2
+                         + (variances[0::2, 1::2] + variances[1::2, 1::2]) / 2) / 2)
     restored = np.asarray(restore(np.ascontiguousarray(means), sigma / 2), dtype=np.float64)
     upsampled = resize(restored, even.shape, order=1, mode="edge")
     return upsampled[:height, :width].astype(plane.dtype, copy=False)
+

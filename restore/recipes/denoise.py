@@ -8,8 +8,10 @@ import numpy as np
 from restore.operators import Identity
 from restore.core.stopwatch import NoStopwatch
 from restore.recipes.base import Recipe
+from restore.core.validation import SIGMA_MAX, SIGMA_MIN
 from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, DEFAULT_PRIORS, DENOISE_SCHEDULE,
-                                      IMAGE_DENOISE_SCHEDULE, PRIOR_DENOISE_SCHEDULES)
+                                      IMAGE_DENOISE_SCHEDULE, POISSON_GAUSSIAN_METHOD,
+                                      PRIOR_DENOISE_SCHEDULES)
 from restore.solvers.schedule import Schedule
 
 
@@ -24,6 +26,8 @@ class DenoiseRecipe(Recipe):
     default_prior: str = DEFAULT_PRIORS["denoise"]
     #: Schedules of priors whose z-step was tuned with another lambda, by class name.
     prior_schedules: dict = field(default_factory=lambda: dict(PRIOR_DENOISE_SCHEDULES))
+    #: How Poisson-Gaussian noise is denoised: "noise-map" or "anscombe".
+    poisson_gaussian: str = POISSON_GAUSSIAN_METHOD
 
     def operator(self, data=None):
         return Identity()
@@ -34,9 +38,19 @@ class DenoiseRecipe(Recipe):
 
     def restore_poisson_gaussian(self, image, noise, prior, **options):
         """Denoise Poisson-Gaussian ``noise`` (a :class:`restore.core.anscombe.PoissonGaussian`)
-        through the generalised Anscombe transform: :meth:`restore` at the transformed
-        image's noise level, then the exact unbiased inverse; clipped to [0, 1], in the
-        image's dtype. ``options``: those of :meth:`restore`."""
+        as :attr:`poisson_gaussian` says: ``"noise-map"``, :meth:`restore` under the model's
+        noise map (:mod:`restore.core.poisson_gaussian_map`); ``"anscombe"``, through the
+        generalised Anscombe transform (:meth:`restore` at the transformed image's noise
+        level, then the exact unbiased inverse). Clipped to [0, 1], in the image's dtype.
+        ``options``: those of :meth:`restore`."""
+        from restore.core.validation import to_channels_last
+
+        if self.poisson_gaussian == "noise-map":
+            from restore.core.poisson_gaussian_map import poisson_gaussian_sigma_map
+
+            sigma = poisson_gaussian_sigma_map(to_channels_last(image, options.get(
+                "channel_axis")), noise)
+            return self.restore(image, np.clip(sigma, SIGMA_MIN, SIGMA_MAX), prior, **options)
         from restore.core.anscombe import restore_poisson_gaussian
 
         restored = restore_poisson_gaussian(

@@ -19,6 +19,10 @@ DENOISE_SCHEDULE = Schedule(lambda_factor=48.0, beta_factors=(1, 4, 8, 16, 32, 6
 #: docs/tuning.md#vae-lambda (benchmarks/results/bsd68_denoise_epll-epll-vae*.json)
 PRIOR_DENOISE_SCHEDULES = {"VAEPrior": Schedule(lambda_factor=64.0,
                                                 beta_factors=(1, 4, 8, 16, 32))}
+#: Poisson-Gaussian noise: denoised under the model's noise map ("noise-map") rather than
+#: through the generalised Anscombe transform ("anscombe"). docs/tuning.md#poisson-gaussian-noise
+#: (benchmarks/results/train400_poisson_gaussian_n10_direct-choice.json)
+POISSON_GAUSSIAN_METHOD = "noise-map"
 #: RGB denoising restores the chrominance planes at half resolution.
 #: docs/tuning.md#colour-chroma (benchmarks/results/colour_tuning.json)
 CHROMA_HALF_RESOLUTION = True

@@ -10,7 +10,10 @@ and the seed is the same, see :func:`restore.epll.random_subgrid`). Each
 tile is restored with a margin on every side, only its core is kept, and
 the cores tile the image without overlap: no blending, no seams. Deblurring
 (a global x-step) is only approximately local; its margin adds the kernel's
-size and the result agrees with the untiled one to a small tolerance.
+size and the result agrees with the untiled one to a small tolerance. Under a noise
+map each tile rounds its patches' variances to levels anchored at its own largest
+value (:mod:`restore.solvers.noise_levels`), so tiles agree with the whole image to
+that rounding, not bit for bit.
 
 Memory then depends on the tile size, not the image size: besides the input
 and the output, one tile of ``(tile + 2 margin)^2`` pixels is in flight.

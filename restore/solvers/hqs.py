@@ -45,8 +45,10 @@ def hqs(observed, operator, sigma, zstep, schedule, *, init=None, dtype=None,
     observed : ndarray, (H, W) or (H, W, C)
         ``y``; ``A`` acts on each channel alike (values hidden by a mask are ignored).
     operator : restore.operators.Operator
-    sigma : float
-        Noise standard deviation of ``y``.
+    sigma : float or ndarray (H, W)
+        Noise standard deviation of ``y``, or a per-pixel map of it: ``lambda`` and
+        ``beta_t`` are then per-pixel maps and the z-step gets the map ``1 / beta_t``
+        (:mod:`restore.solvers.noise_levels`).
     zstep : ZStep
     schedule : restore.solvers.Schedule
     init : ndarray, optional
@@ -70,11 +72,12 @@ def hqs(observed, operator, sigma, zstep, schedule, *, init=None, dtype=None,
     y = np.ascontiguousarray(observed, dtype=dtype)
     x = y.copy() if init is None else np.array(init, dtype=y.dtype)
     weight = zstep.weight(y.shape[:2], y.dtype)
-    lam = schedule.lam(sigma)
+    lam = _in_dtype(schedule.lam(sigma), y.dtype)
     betas = schedule.betas(sigma)
     with Progress(len(betas), label, enabled=progress) as bar:
         for step, beta in enumerate(betas):
             z_sum = weight * np.asarray(zstep(x, 1.0 / beta, step), dtype=y.dtype)
+            beta = _in_dtype(beta, y.dtype)
             with stopwatch.stage("x-step"):
                 if y.ndim == 2:
                     x = operator.x_step(y, z_sum, weight, lam, beta, x0=x, tol=tolerance)
@@ -85,3 +88,9 @@ def hqs(observed, operator, sigma, zstep, schedule, *, init=None, dtype=None,
                 x = np.ascontiguousarray(x, dtype=y.dtype)
             bar.update()
     return np.clip(x, 0.0, 1.0) if clip else x
+
+
+def _in_dtype(weight, dtype):
+    """A per-pixel weight map in the working ``dtype``; a number as a Python float, which
+    numpy casts to the array's dtype (a numpy float64 would promote the x-step to float64)."""
+    return np.asarray(weight, dtype=dtype) if np.ndim(weight) else float(weight)

@@ -2,7 +2,8 @@
 a grid, then average the overlapping estimates.
 
 ``z = sum_i P_i^T (w . z_i) / sum_i P_i^T w`` with ``z_i = denoiser.denoise(P_i x,
-noise_var)``; ``w`` is 1 (the original EPLL) or a Gaussian window centred on the patch.
+noise_var)``; ``w`` is 1 (the original EPLL) or a Gaussian window centred on the patch. ``noise_var``
+is one number or, under a noise map, a per-pixel map (:mod:`restore.solvers.noise_levels`).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from restore.core.stopwatch import NoStopwatch
+from restore.solvers.noise_levels import band_denoiser
 from restore.solvers.patches import (accumulate_patches, extract_patches, full_grid,
                                      patch_counts, separable_window, window_sums)
 
@@ -35,12 +37,13 @@ def patch_zstep_sum(image, denoiser, noise_var, grid=None, stopwatch=NoStopwatch
     rows, cols = full_grid(image.shape, p) if grid is None else grid
     band = max(1, PATCHES_PER_CHUNK // len(cols))
     total = np.zeros_like(image)
+    denoise = band_denoiser(denoiser, noise_var, rows, cols)
     for start in range(0, len(rows), band):
         band_rows = rows[start:start + band]
         with stopwatch.stage("extract"):
             patches = extract_patches(image, p, band_rows, cols)
         with stopwatch.stage("z-step"):
-            denoised = denoiser.denoise(patches, noise_var)
+            denoised = denoise(start, patches)
         with stopwatch.stage("accumulate"):
             if weights is not None:
                 denoised *= weights

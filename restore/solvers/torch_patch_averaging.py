@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from restore.core.stopwatch import NoStopwatch
+from restore.solvers.noise_levels import band_denoiser
 from restore.solvers.patch_averaging import PatchAveraging
 from restore.solvers.patches import full_grid, patch_counts, separable_window, window_sums
 
@@ -39,12 +40,13 @@ def torch_patch_average(image, denoiser, noise_var, grid=None, stopwatch=NoStopw
         weights = torch.tensor(separable_window(profile), dtype=dtype, device=device)
     total = torch.zeros_like(x)
     band = max(1, PATCHES_PER_BAND // len(cols))
+    denoise = band_denoiser(denoiser, noise_var, rows, cols)
     for start in range(0, len(rows), band):
         band_rows = row_index[start:start + band]
         with stopwatch.stage("extract"):
             patches = views[band_rows[:, None], col_index[None, :]].reshape(-1, p * p)
         with stopwatch.stage("z-step"):
-            denoised = denoiser.denoise(patches, noise_var)
+            denoised = denoise(start, patches)
         with stopwatch.stage("accumulate"):
             if weights is not None:
                 denoised = denoised * weights

@@ -86,10 +86,10 @@ class Recipe:
             tile_size=None, executor=None, stopwatch=NoStopwatch(), device=None):
         """Restore a channels-last ``(H, W)`` or ``(H, W, C)`` image; clipped to [0, 1], in
         the image's dtype. ``sigma``: a number, or an ``(H, W)`` noise map (each pixel's
-        standard deviation, the same in every channel). ``prior`` is a resolved prior object; ``stopwatch`` collects the
-        seconds of EPLL's stages (not of tiles run by an ``executor``, see
-        :func:`restore.recipes.tiling.restore_in_tiles`); ``device``: where the z-step runs
-        (:func:`priors.devices.resolve_device`)."""
+        standard deviation, the same in every channel). ``prior`` is a resolved prior
+        object; ``stopwatch`` collects the seconds of EPLL's stages (not of tiles run by an
+        ``executor``, see :func:`restore.recipes.tiling.restore_in_tiles`); ``device``: where
+        the z-step runs (:func:`priors.devices.resolve_device`)."""
         from priors.devices import resolve_device
         from priors.protocols import is_patch_prior
 

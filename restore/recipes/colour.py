@@ -92,4 +92,3 @@ def restore_at_half_resolution(plane, sigma, restore):
     restored = np.asarray(restore(np.ascontiguousarray(means), sigma / 2), dtype=np.float64)
     upsampled = resize(restored, even.shape, order=1, mode="edge")
     return upsampled[:height, :width].astype(plane.dtype, copy=False)
-

@@ -7,8 +7,8 @@ import numpy as np
 
 from restore.operators import Identity
 from restore.core.stopwatch import NoStopwatch
+from restore.core.validation import SIGMA_MAX, SIGMA_MIN, to_channels_last
 from restore.recipes.base import Recipe
-from restore.core.validation import SIGMA_MAX, SIGMA_MIN
 from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, DEFAULT_PRIORS, DENOISE_SCHEDULE,
                                       IMAGE_DENOISE_SCHEDULE, POISSON_GAUSSIAN_METHOD,
                                       PRIOR_DENOISE_SCHEDULES)
@@ -43,8 +43,6 @@ class DenoiseRecipe(Recipe):
         generalised Anscombe transform (:meth:`restore` at the transformed image's noise
         level, then the exact unbiased inverse). Clipped to [0, 1], in the image's dtype.
         ``options``: those of :meth:`restore`."""
-        from restore.core.validation import to_channels_last
-
         if self.poisson_gaussian == "noise-map":
             from restore.core.poisson_gaussian_map import poisson_gaussian_sigma_map
 

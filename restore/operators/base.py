@@ -35,7 +35,6 @@ Operators compose with ``@`` in the order of matrix products:
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, cg
 
 #: Relative residual at which conjugate gradients stop, by default.
 CG_TOLERANCE = 1e-5
@@ -122,6 +121,8 @@ class Operator:
     def _conjugate_gradients(self, y, z_sum, counts, lam, beta, x0, tol, precondition):
         """Preconditioned CG on the x-step system; ``precondition(r)`` approximates
         the inverse of the system matrix on an image ``r``."""
+        from scipy.sparse.linalg import LinearOperator, cg  # imported when needed: 0.3-1 s
+
         shape, n = y.shape, y.size
 
         def matvec(v):

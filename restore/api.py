@@ -16,6 +16,7 @@ import numpy as np
 
 from restore.core.noise_estimate import estimate_noise_poisson_gaussian, estimate_sigma
 from restore.core.anscombe import resolve_noise
+from restore.core.correlated_noise import CorrelatedNoise
 from restore.core.validation import (SIGMA_MIN, as_float_image, check_mask, check_sigma,
                                      split_alpha, to_channels_last, with_alpha)
 from restore.recipes.settings import DEFAULT_PRIORS, INPAINT_DEFAULT_SIGMA, UPSCALE_DEFAULT_SIGMA
@@ -33,7 +34,7 @@ __all__ = ["BOUNDARIES", "DEFAULT_PRIORS", "MAX_OUTPUT_PIXELS", "check_large_eno
 
 def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], channel_axis=None,
             rng=None, exact=False, progress=False, tile_size=None, executor=None, device=None):
-    """Remove additive white Gaussian noise (or Poisson-Gaussian noise) with EPLL.
+    """Remove additive white Gaussian noise (or Poisson-Gaussian or correlated noise) with EPLL.
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
     half-quadratic splitting, ``p`` being the learned patch prior, with
@@ -51,12 +52,20 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
         "sigma 25"), a real number in [1e-4, 1] (not a bool or a string).
         ``None`` estimates it (see :func:`estimate_sigma`) and
         logs the estimate on the ``restore`` logger.
-    noise : PoissonGaussian or "poisson-gaussian", optional
+    noise : PoissonGaussian, "poisson-gaussian" or CorrelatedNoise, optional
         Signal-dependent noise ``y = a Poisson(x / a) + N(0, b^2)`` instead
         (``sigma`` must be None): ``PoissonGaussian(gain=a, sigma=b)`` from
         :mod:`restore.core.anscombe`, or ``"poisson-gaussian"`` to estimate ``(a, b)``
         (:func:`estimate_noise_poisson_gaussian`). The image is denoised
         through the generalised Anscombe transform and its exact unbiased inverse.
+        Or stationary correlated Gaussian noise (camera noise after demosaicing):
+        a :class:`restore.core.correlated_noise.CorrelatedNoise`, from the filter that
+        made it (``CorrelatedNoise.from_kernel(kernel, sigma)``) or from its power
+        spectrum in ``bm3d``'s ``sigma_psd`` convention (``CorrelatedNoise(psd=psd)``,
+        ``mean(psd) = sigma^2 H W``); colour noise has that correlation in each channel,
+        independently. The data term is weighted by the inverse noise covariance and each
+        patch is denoised under the patch noise covariance
+        (:mod:`restore.recipes.correlated`); Gaussian mixture priors only, on the CPU.
     prior : str or prior object
         A registered prior name (``"gmm"``: the mixture tied over rotations and
         flips; ``"gmm-untied"``: 8 times fewer components, faster; ``"vae"``;
@@ -101,6 +110,13 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
     image, alpha, prior = _prepared(image, channel_axis, prior)
     options = dict(channel_axis=channel_axis, rng=rng, exact=exact, progress=progress,
                    tile_size=tile_size, executor=executor, device=device)
+    if isinstance(noise, CorrelatedNoise):
+        if sigma is not None:
+            raise ValueError("give either sigma= (white noise) or noise=CorrelatedNoise(...), "
+                             "whose level is its .sigma, not both")
+        check_sigma(noise.sigma)
+        return with_alpha(DENOISE.restore_correlated(image, noise, prior, **options), alpha,
+                          channel_axis)
     if noise is not None:
         noise, sigma = resolve_noise(noise, sigma, image, channel_axis)
         if noise is not None:

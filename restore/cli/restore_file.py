@@ -9,6 +9,7 @@ from restore import api
 from restore.cli.kernel_spec import check_kernel_fits
 from restore.cli.masks import known_pixels
 from restore.cli.messages import describe
+from restore.cli.noise_spec import correlated_noise
 from restore.cli.options import UsageError
 from restore.cli.report import quality_report, read_reference
 from restore.core.validation import SIGMA_MIN
@@ -40,6 +41,7 @@ def check_task_options(args, output_extensions=()):
         raise UsageError("--gain is for --noise poisson-gaussian")
     if args.noise == "poisson-gaussian" and args.prior == "dip":
         raise UsageError("--noise poisson-gaussian works with the patch priors, not --prior dip")
+    args.correlated_noise = correlated_noise(args)
     if args.task != "inpaint" and (args.mask is not None or args.invert_mask):
         raise UsageError(f"--mask and --invert-mask are for --task inpaint, not --task {args.task}")
     if args.invert_mask and args.mask is None:
@@ -95,6 +97,10 @@ def restore_file(args, input_path, output_path, kernel, *, progress, executor=No
         sigma = args.sigma / 255 if args.sigma is not None else None
         restored = api.inpaint(image, known, sigma, **options)
         done = f"inpainted {(~known).sum()} missing pixels of {describe(image)}"
+    elif getattr(args, "correlated_noise", None) is not None:
+        restored = api.denoise(image, noise=args.correlated_noise, **options)
+        done = (f"denoised {describe(image)} of correlated noise at sigma "
+                f"{args.correlated_noise.sigma * 255:.1f}")
     elif args.noise == "poisson-gaussian":
         noise = _poisson_gaussian(args, image, channel_axis)
         restored = api.denoise(image, noise=noise, **options)

@@ -14,6 +14,10 @@ form that leaves the image itself out of the FFT, so the image's wrap-around edg
 not leak through it). Other counts run conjugate gradients preconditioned by that
 division at the counts' maximum. Written as an operator, ``A = Chat^{-1/2}`` acting on a
 whitened observation; :meth:`CorrelatedData.x_step` takes the observation as it is.
+
+This is the x-step of an unweighted HQS coupling (``correlated_coupling="white"`` in
+:mod:`restore.recipes.correlated`); the recipe's default weights the coupling like the data
+term, and its x-step is then the white one (docs/tuning.md#correlated-noise).
 """
 from __future__ import annotations
 

@@ -191,6 +191,8 @@ def test_correlated_noise_argument_errors(correlated_image):
         denoise(noisy, 0.1, noise=noise)
     with pytest.raises(ValueError, match="needs a Gaussian mixture prior"):
         denoise(noisy, noise=noise, prior="vae")
+    with pytest.raises(ValueError, match="or a CorrelatedNoise .*not estimated"):
+        denoise(noisy, noise="correlated")
 
 
 def test_the_command_restores_correlated_noise(correlated_image, tmp_path, capsys):

@@ -10,6 +10,7 @@ Public API::
     sigma = estimate_sigma(noisy)                   # white Gaussian noise level
     a, b = estimate_noise_poisson_gaussian(raw)     # var(y | x) = a x + b^2
     clean = denoise(raw, noise=PoissonGaussian(a, b))   # or noise="poisson-gaussian"
+    clean = denoise(raw, noise=CorrelatedNoise(psd=psd))  # as bm3d's sigma_psd
 
 Names load lazily (as scikit-image does): ``import restore`` is cheap, and a low
 layer such as :mod:`restore.operators` imports without the library. The GMM
@@ -20,7 +21,7 @@ import importlib
 __version__ = "0.1.0"
 _API = ("deblur", "denoise", "estimate_noise_poisson_gaussian", "estimate_sigma", "inpaint",
         "upscale")
-__all__ = [*_API, "PoissonGaussian", "__version__"]
+__all__ = [*_API, "CorrelatedNoise", "PoissonGaussian", "__version__"]
 
 
 def __getattr__(name):
@@ -28,6 +29,8 @@ def __getattr__(name):
         return getattr(importlib.import_module("restore.api"), name)
     if name == "PoissonGaussian":
         return importlib.import_module("restore.core.anscombe").PoissonGaussian
+    if name == "CorrelatedNoise":
+        return importlib.import_module("restore.core.correlated_noise").CorrelatedNoise
     raise AttributeError(f"module 'restore' has no attribute {name!r}")
 
 

@@ -10,17 +10,12 @@ not apply to it, ``rng`` seeds its network and input noise.
 """
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 
 from restore.core.noise_estimate import estimate_noise_poisson_gaussian, estimate_sigma
-from restore.core.anscombe import resolve_noise
-from restore.core.validation import (SIGMA_MIN, as_float_image, check_mask, check_noise_map,
-                                     check_sigma, split_alpha, to_channels_last, with_alpha)
+from restore.core.validation import (as_float_image, check_mask, check_sigma, split_alpha,
+                                     to_channels_last, with_alpha)
 from restore.recipes.settings import DEFAULT_PRIORS, INPAINT_DEFAULT_SIGMA, UPSCALE_DEFAULT_SIGMA
-
-logger = logging.getLogger("restore")
 
 BOUNDARIES = ("reflect", "circular")
 
@@ -33,7 +28,7 @@ __all__ = ["BOUNDARIES", "DEFAULT_PRIORS", "MAX_OUTPUT_PIXELS", "check_large_eno
 
 def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], channel_axis=None,
             rng=None, exact=False, progress=False, tile_size=None, executor=None, device=None):
-    """Remove additive white Gaussian noise (or Poisson-Gaussian noise) with EPLL.
+    """Remove additive white Gaussian noise (or Poisson-Gaussian or correlated noise) with EPLL.
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
     half-quadratic splitting, ``p`` being the learned patch prior, with
@@ -55,12 +50,21 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
         every channel): ``lambda`` and ``beta_t`` become per-pixel weights and each
         patch is denoised at the mean variance of its pixels
         (:mod:`restore.solvers.noise_levels`; patch priors only).
-    noise : PoissonGaussian or "poisson-gaussian", optional
+    noise : PoissonGaussian, "poisson-gaussian" or CorrelatedNoise, optional
         Signal-dependent noise ``y = a Poisson(x / a) + N(0, b^2)`` instead
         (``sigma`` must be None): ``PoissonGaussian(gain=a, sigma=b)`` from
         :mod:`restore.core.anscombe`, or ``"poisson-gaussian"`` to estimate ``(a, b)``
-        (:func:`estimate_noise_poisson_gaussian`). The image is denoised
-        through the generalised Anscombe transform and its exact unbiased inverse.
+        (:func:`estimate_noise_poisson_gaussian`). The image is denoised under the
+        model's noise map (:mod:`restore.core.poisson_gaussian_map`; or through the
+        generalised Anscombe transform, :attr:`restore.recipes.DenoiseRecipe.poisson_gaussian`).
+        Or stationary correlated Gaussian noise (camera noise after demosaicing):
+        a :class:`restore.core.correlated_noise.CorrelatedNoise`, from the filter that
+        made it (``CorrelatedNoise.from_kernel(kernel, sigma)``) or from its power
+        spectrum in ``bm3d``'s ``sigma_psd`` convention (``CorrelatedNoise(psd=psd)``,
+        ``mean(psd) = sigma^2 H W``); colour noise has that correlation in each channel,
+        independently. The data term is weighted by the inverse noise covariance and each
+        patch is denoised under the patch noise covariance
+        (:mod:`restore.recipes.correlated`); Gaussian mixture priors only, on the CPU.
     prior : str or prior object
         A registered prior name (``"gmm"``: the mixture tied over rotations and
         flips; ``"gmm-untied"``: 8 times fewer components, faster; ``"vae"``;
@@ -101,27 +105,13 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
         stays float32, anything else comes back as float64.
     """
     from restore.recipes import DENOISE
+    from restore.recipes.noise_models import restore_under_noise
 
     image, alpha, prior = _prepared(image, channel_axis, prior)
     options = dict(channel_axis=channel_axis, rng=rng, exact=exact, progress=progress,
                    tile_size=tile_size, executor=executor, device=device)
-    if np.ndim(sigma) > 0:
-        return with_alpha(DENOISE.restore(image, _noise_map(sigma, image, channel_axis, noise,
-                                                            prior), prior, **options),
-                          alpha, channel_axis)
-    if noise is not None:
-        noise, sigma = resolve_noise(noise, sigma, image, channel_axis)
-        if noise is not None:
-            return with_alpha(DENOISE.restore_poisson_gaussian(image, noise, prior, **options),
-                              alpha, channel_axis)
-    if sigma is None:
-        sigma = estimate_sigma(image, channel_axis=channel_axis)
-        logger.info("estimated noise sigma = %.4f (%.2f on the 0-255 scale)", sigma, sigma * 255)
-        if sigma < SIGMA_MIN:
-            raise ValueError(f"the estimated noise level {sigma:.2g} is below {SIGMA_MIN:g}: the "
-                             "image looks noise-free; pass sigma= if it is noisy")
-    sigma = check_sigma(sigma)
-    return with_alpha(DENOISE.restore(image, sigma, prior, **options), alpha, channel_axis)
+    return with_alpha(restore_under_noise(DENOISE, image, sigma, noise, prior, **options),
+                      alpha, channel_axis)
 
 
 def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="reflect", channel_axis=None,
@@ -358,18 +348,6 @@ def upscale(image, scale, *, kernel="bicubic", sigma=None, prior=DEFAULT_PRIORS[
                            ((scale - 1) // 2,) * 2)
         alpha = np.clip(interpolate(UPSCALE.operator(data).lift(alpha), data), 0, 1)
     return with_alpha(restored, alpha, channel_axis)
-
-
-def _noise_map(sigma, image, channel_axis, noise, prior):
-    """``sigma`` checked as a noise map of ``image``'s pixels, for a patch prior."""
-    from priors.protocols import is_patch_prior
-
-    if noise is not None:
-        raise ValueError("give either a noise map sigma= or noise=, not both")
-    if not is_patch_prior(prior):
-        raise ValueError(f"a noise map needs a patch prior (gmm, gmm-untied, vae), not "
-                         f"{type(prior).__name__}")
-    return check_noise_map(sigma, to_channels_last(image, channel_axis).shape[:2])
 
 
 def _prepared(image, channel_axis, prior):

@@ -28,6 +28,7 @@ def test_an_8_bit_map_holds_sigma_as_grey_levels(tmp_path, capsys, noisy_file, c
     (["--sigma", "10"], "not both"),
     (["--task", "inpaint"], "--task denoise"),
     (["--noise", "poisson-gaussian"], "--task denoise"),
+    (["--noise-kernel", "k.npy", "--sigma", "25"], "not both"),
 ])
 def test_conflicting_options_are_usage_errors(tmp_path, capsys, noisy_file, calls, extra,
                                               fragment):

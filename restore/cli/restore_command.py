@@ -39,6 +39,11 @@ examples:
   restore lowlight.png -o clean.png --noise poisson-gaussian --gain 2.55 --sigma 5
   restore stitched.png -o clean.png --sigma-map sigma.npy
 
+  # correlated noise (demosaiced camera noise): its power spectrum as for bm3d,
+  # or the filter that coloured white noise and the level after it
+  restore photo.png -o clean.png --noise-psd psd.npy
+  restore photo.png -o clean.png --noise-kernel k.npy --sigma 10
+
   # deblur: a kernel file (.npy or image, normalised to sum 1), a Gaussian of
   # standard deviation 1.6 pixels, or a 15-pixel motion at 45 degrees
   restore blurred.png --task deblur --kernel k.png --sigma 2.55 -o sharp.png
@@ -110,6 +115,13 @@ def build_parser():
                         help="the noise model: white Gaussian (default) or Poisson-Gaussian, "
                              "variance gain*x + sigma^2 (shot noise of low-light and microscopy "
                              "images; restored through the generalised Anscombe transform)")
+    parser.add_argument("--noise-psd", metavar="FILE",
+                        help="denoise stationary correlated noise of this power spectrum (.npy, "
+                             "bm3d's sigma_psd convention: FFT order, mean = sigma^2 H W on "
+                             "the [0, 1] scale; --sigma rescales it to that level)")
+    parser.add_argument("--noise-kernel", metavar="FILE",
+                        help="denoise stationary correlated noise made by filtering white noise "
+                             "with this kernel (.npy); needs --sigma, the level after filtering")
     parser.add_argument("--gain", type=positive_float, metavar="A",
                         help="--noise poisson-gaussian: the gain on the 0-255 scale (variance "
                              "A*x + sigma^2 for x in 0-255; 2.55 is 0.01 on the [0, 1] "

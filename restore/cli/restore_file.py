@@ -10,6 +10,7 @@ from restore.cli.kernel_spec import check_kernel_fits
 from restore.cli.masks import known_pixels
 from restore.cli.messages import describe
 from restore.cli.noise_map import read_sigma_map
+from restore.cli.noise_spec import correlated_noise
 from restore.cli.options import UsageError
 from restore.cli.report import quality_report, read_reference
 from restore.core.validation import SIGMA_MIN
@@ -42,6 +43,7 @@ def check_task_options(args, output_extensions=()):
         raise UsageError("--gain is for --noise poisson-gaussian")
     if args.noise == "poisson-gaussian" and args.prior == "dip":
         raise UsageError("--noise poisson-gaussian works with the patch priors, not --prior dip")
+    args.correlated_noise = correlated_noise(args)
     if args.task != "inpaint" and (args.mask is not None or args.invert_mask):
         raise UsageError(f"--mask and --invert-mask are for --task inpaint, not --task {args.task}")
     if args.invert_mask and args.mask is None:
@@ -69,6 +71,9 @@ def _check_sigma_map_options(args):
         return
     if args.sigma is not None:
         raise UsageError("give --sigma or --sigma-map, not both")
+    if args.noise_psd is not None or args.noise_kernel is not None:
+        raise UsageError("--sigma-map is white noise varying across the image; --noise-psd and "
+                         "--noise-kernel are correlated noise: give one of them")
     if args.task != "denoise" or args.noise != "gaussian":
         raise UsageError("--sigma-map is for --task denoise with white Gaussian noise")
     if args.prior == "dip":
@@ -114,6 +119,10 @@ def restore_file(args, input_path, output_path, kernel, *, progress, executor=No
         restored = api.denoise(image, sigma=sigma, **options)
         done = (f"denoised {describe(image)} at sigma {sigma.min() * 255:.1f} to "
                 f"{sigma.max() * 255:.1f} (--sigma-map)")
+    elif getattr(args, "correlated_noise", None) is not None:
+        restored = api.denoise(image, noise=args.correlated_noise, **options)
+        done = (f"denoised {describe(image)} of correlated noise at sigma "
+                f"{args.correlated_noise.sigma * 255:.1f}")
     elif args.noise == "poisson-gaussian":
         noise = _poisson_gaussian(args, image, channel_axis)
         restored = api.denoise(image, noise=noise, **options)

@@ -112,7 +112,8 @@ def resolve_noise(noise, sigma, image, channel_axis):
         return noise, None
     if noise != "poisson-gaussian":
         raise ValueError(f"noise must be a PoissonGaussian(gain, sigma) or 'poisson-gaussian' "
-                         f"(estimated), got {noise!r}")
+                         f"(estimated), or a CorrelatedNoise (given: correlated noise is not "
+                         f"estimated from the image), got {noise!r}")
     gain, sigma = estimate_noise_poisson_gaussian(image, channel_axis=channel_axis)
     logger.info("estimated Poisson-Gaussian noise: gain %.4g, sigma %.4g (%.2f on the 0-255 "
                 "scale)", gain, sigma, sigma * 255)

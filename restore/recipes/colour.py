@@ -50,14 +50,16 @@ def restore_planes(image, sigma, restore_plane, *, chroma_half_resolution=False)
     each at its own noise level ``sigma * PLANE_SCALES[c]``, the chrominance
     at half resolution when asked (:func:`restore_at_half_resolution`); other
     channel counts plane by plane as they are. ``restore_plane(plane,
-    plane_sigma, clip)`` restores one 2-D plane.
+    plane_sigma, clip)`` restores one 2-D plane. ``sigma`` may also be a noise object
+    with ``scaled(factor)`` and ``half_resolution()`` (a
+    :class:`restore.core.correlated_noise.CorrelatedNoise`), passed on as each plane's.
     """
     rgb = image.shape[2] == 3
     decorrelated = rgb_to_planes(image) if rgb else image
     scales = PLANE_SCALES if rgb else (1.0,) * image.shape[2]
 
     def one_plane(c):
-        plane_sigma = sigma * scales[c]
+        plane_sigma = sigma.scaled(scales[c]) if hasattr(sigma, "scaled") else sigma * scales[c]
         if chroma_half_resolution and rgb and c > 0:
             return restore_at_half_resolution(
                 decorrelated[..., c], plane_sigma, lambda small, s: restore_plane(small, s, False))
@@ -77,7 +79,8 @@ def restore_at_half_resolution(plane, sigma, restore):
     little detail at the finest scale, so this loses little of it while the
     patches see twice the context at a quarter of the cost; on BSDS500-test
     crops (training data) it gained 0.10 / 0.12 / 0.11 dB at sigma 15 / 25 / 50
-    over full-resolution chrominance (benchmarks/tune_colour.py).
+    over full-resolution chrominance (benchmarks/tune_colour.py). A noise object ``sigma``
+    gives the block means' noise by its ``half_resolution()``.
     """
     from skimage.transform import resize
 
@@ -87,8 +90,12 @@ def restore_at_half_resolution(plane, sigma, restore):
     if np.ndim(sigma):  # a noise map: the means' variances are the blocks' mean variance / 4
         variances = np.pad(np.square(sigma, dtype=np.float64), [(0, height % 2), (0, width % 2)],
                            mode="edge")
-        sigma = np.sqrt(((variances[0::2, 0::2] + variances[1::2, 0::2]) / 2
-                         + (variances[0::2, 1::2] + variances[1::2, 1::2]) / 2) / 2)
-    restored = np.asarray(restore(np.ascontiguousarray(means), sigma / 2), dtype=np.float64)
+        half = np.sqrt(((variances[0::2, 0::2] + variances[1::2, 0::2]) / 2
+                        + (variances[0::2, 1::2] + variances[1::2, 1::2]) / 2) / 2) / 2
+    elif hasattr(sigma, "half_resolution"):
+        half = sigma.half_resolution()
+    else:
+        half = sigma / 2
+    restored = np.asarray(restore(np.ascontiguousarray(means), half), dtype=np.float64)
     upsampled = resize(restored, even.shape, order=1, mode="edge")
     return upsampled[:height, :width].astype(plane.dtype, copy=False)

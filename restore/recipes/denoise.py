@@ -9,21 +9,24 @@ from restore.operators import Identity
 from restore.core.stopwatch import NoStopwatch
 from restore.core.validation import SIGMA_MAX, SIGMA_MIN, to_channels_last
 from restore.recipes.base import Recipe
-from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, DEFAULT_PRIORS, DENOISE_SCHEDULE,
-                                      IMAGE_DENOISE_SCHEDULE, POISSON_GAUSSIAN_METHOD,
-                                      PRIOR_DENOISE_SCHEDULES)
+from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, CORRELATED_COUPLING, DEFAULT_PRIORS,
+                                      DENOISE_SCHEDULE, IMAGE_DENOISE_SCHEDULE,
+                                      POISSON_GAUSSIAN_METHOD, PRIOR_DENOISE_SCHEDULES)
 from restore.solvers.schedule import Schedule
 
 
 @dataclass(frozen=True)
 class DenoiseRecipe(Recipe):
-    """Remove white Gaussian noise: ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)``."""
+    """Remove white Gaussian noise: ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)``
+    (or correlated noise, :meth:`restore_correlated`)."""
 
     name = "denoise"
     schedule: Schedule = DENOISE_SCHEDULE
     image_schedule: Schedule = IMAGE_DENOISE_SCHEDULE
     chroma_half_resolution: bool = CHROMA_HALF_RESOLUTION
     default_prior: str = DEFAULT_PRIORS["denoise"]
+    #: See :data:`restore.recipes.settings.CORRELATED_COUPLING`.
+    correlated_coupling: str = CORRELATED_COUPLING
     #: Schedules of priors whose z-step was tuned with another lambda, by class name.
     prior_schedules: dict = field(default_factory=lambda: dict(PRIOR_DENOISE_SCHEDULES))
     #: How Poisson-Gaussian noise is denoised: "noise-map" or "anscombe".
@@ -55,6 +58,29 @@ class DenoiseRecipe(Recipe):
             image, noise, lambda plane, sigma: self.restore(plane, min(sigma, 1.0), prior,
                                                             **options))
         return np.clip(restored, 0, 1).astype(image.dtype, copy=False)
+
+    def restore_correlated(self, image, noise, prior, **options):
+        """Denoise stationary correlated ``noise`` (a
+        :class:`restore.core.correlated_noise.CorrelatedNoise`; :mod:`restore.recipes.correlated`):
+        :meth:`restore` with the noise as the task's data. ``options``: those of :meth:`restore`."""
+        from restore.recipes.correlated import check_prior
+
+        check_prior(prior)
+        channel_axis = options.pop("channel_axis", None)
+        return self.restore_image(image, noise, noise.sigma, prior, channel_axis=channel_axis,
+                                  **options)
+
+    def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
+                       stopwatch=NoStopwatch(), device=None):
+        """:meth:`Recipe.restore_window`, or under correlated noise (``data`` a
+        ``CorrelatedNoise``) :func:`restore.recipes.correlated.restore_correlated_window`."""
+        if data is None:
+            return super().restore_window(image, data, sigma, prior, rng=rng, exact=exact,
+                                          progress=progress, stopwatch=stopwatch, device=device)
+        from restore.recipes.correlated import restore_correlated_window
+
+        return restore_correlated_window(self, image, data, prior, rng=rng, exact=exact,
+                                         progress=progress, stopwatch=stopwatch, device=device)
 
     def restore(self, image, sigma, prior, *, channel_axis=None, rng=None, exact=False,
                 progress=False, tile_size=None, executor=None,

@@ -27,6 +27,13 @@ POISSON_GAUSSIAN_METHOD = "noise-map"
 #: docs/tuning.md#colour-chroma (benchmarks/results/colour_tuning.json)
 CHROMA_HALF_RESOLUTION = True
 
+#: Correlated noise: how the HQS coupling ``beta/2 ||x - z||^2`` is weighted. ``"noise"``: by the
+#: inverse noise correlation, like the data term, so the z-step's patch noise is
+#: ``Chat / beta`` and ``Chat`` cancels from the x-step; ``"white"``: unweighted, the x-step
+#: weights the data term alone (:class:`restore.operators.CorrelatedData`). Same schedule as
+#: white noise. docs/tuning.md#correlated-noise
+CORRELATED_COUPLING = "noise"
+
 #: Deblurring. docs/tuning.md#deblur-schedule (benchmarks/results/schedule_tuning_deblur*.json)
 DEBLUR_SCHEDULE = Schedule(lambda_factor=128.0, steps=16, first_factor=10.0, last_factor=0.25)
 #: Balance of the starting Wiener deconvolution, times sigma^2. docs/tuning.md#deblur-wiener

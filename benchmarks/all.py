@@ -120,6 +120,10 @@ STANDARD = {
         "benchmarks.noise_map",
         lambda root: ["--data", str(root / "bsd68")],
         ("bsd68_noise_map.json",)),
+    "correlated_noise": Standard(
+        "benchmarks.correlated_noise",
+        lambda root: ["--data", str(root / "bsd68")],
+        ("bsd68_correlated_noise.json",)),
 }
 
 

@@ -137,6 +137,8 @@ def render_section(result):
     body = []
     for gain, sigma in settings["levels"]:
         mine = [r for r in rows if r["gain"] == gain and r["sigma"] == sigma]
+        if not mine:  # a run still going
+            continue
         cells = [f"{gain:g}, {sigma:g}"]
         for method in settings["methods"]:
             chosen = [r for r in mine if r["method"] == method]

@@ -338,9 +338,15 @@ def test_deblur_parametric_kernels(tmp_path, capsys, noisy_file, task_calls, spe
     assert status == 0, err
     (call,) = task_calls
     assert call["kernel"].shape == shape and call["kernel"].sum() == pytest.approx(1)
-    assert call["sigma"] == pytest.approx(0.01) and call["boundary"] == "reflect"
+    assert call["sigma"] == pytest.approx(0.01) and call["boundary"] == "unknown"
     assert call["prior"] == "gmm-untied"  # the task's default: the faster GMM
     assert "deblurred" in err and (tmp_path / "out.png").exists()
+
+
+def test_boundary_belongs_to_deblur_and_upscale(tmp_path, capsys, noisy_file, task_calls):
+    status, _, err = _run(capsys, noisy_file, "--boundary", "reflect", "-o", tmp_path / "out.png")
+    assert status == 2 and "--boundary is for --task deblur and upscale, not --task denoise" in err
+    assert not task_calls
 
 
 def test_deblur_kernel_files_are_normalised(tmp_path, capsys, noisy_file, task_calls):

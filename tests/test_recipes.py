@@ -70,6 +70,25 @@ def test_deblur_starts_from_a_wiener_deconvolution_and_tiles_reflect():
     assert DEBLUR.tile_margin(data, 0.01, _Patches()) == plain + 2 * kernel.shape[0]
 
 
+def test_deblur_with_unknown_boundaries_restores_an_extended_plane_and_crops_it(spy_epll):
+    import restore
+    from restore.operators import CroppedBlur
+
+    kernel = np.ones((5, 4)) / 20
+    noisy = np.random.default_rng(4).random((30, 27)).astype(np.float32)
+    restored = restore.deblur(noisy, kernel, 0.01)  # the default boundary
+    operator, schedule, _, _ = spy_epll[-1]
+    assert isinstance(operator, CroppedBlur) and schedule is DEBLUR.schedule
+    assert operator.observed_shape == (30, 27) and operator.grid >= (34, 30)
+    # the spy returns EPLL's input: the mirrored extension, whose crop is the image
+    np.testing.assert_array_equal(restored, noisy)
+    assert restored.dtype == np.float32
+    data = BlurData(kernel, "unknown")
+    assert DEBLUR.window(data, slice(0, 8), slice(0, 8)).boundary == "unknown"
+    start = DEBLUR.start(noisy, data, 0.01, None, rng=None, exact=False)  # the whole-image path
+    assert start.shape == noisy.shape
+
+
 def test_inpaint_keeps_known_pixels_in_its_start_and_crops_the_mask_per_tile():
     rng = np.random.default_rng(3)
     image = rng.random((20, 20))

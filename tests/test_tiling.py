@@ -74,7 +74,8 @@ def test_colour_tiles_and_memory_per_tile(images, monkeypatch):
 
 def test_inpaint_and_deblur_tiles_get_their_window(images, monkeypatch):
     """Each tile is restored with its own part of the mask; deblur tiles use the reflect
-    boundary and a margin widened by the kernel (EPLL itself stubbed out: wiring only)."""
+    boundary (the unknown one under it) and a margin widened by the kernel (EPLL itself
+    stubbed out: wiring only)."""
     from restore.recipes import base, inpaint as inpaint_recipe
     from restore.operators.kernels import gaussian_kernel
     from restore.operators import Blur, Mask
@@ -108,6 +109,10 @@ def test_inpaint_and_deblur_tiles_get_their_window(images, monkeypatch):
     assert len(seen) == len(tiles)
     assert all(isinstance(op, Blur) and op.boundary == "reflect" for _, op in seen)
     assert [obs.shape for obs, _ in seen] == [clean[t.outer].shape for t in tiles]
+    seen.clear()
+    deblur(noisy, kernel, 0.05, tile_size=40)  # the default: unknown boundaries, tiles too
+    assert [op.observed_shape for _, op in seen] == [clean[t.outer].shape for t in tiles]
+    assert all(obs.shape == op.grid for obs, op in seen)
 
 
 @pytest.mark.parametrize("tile_size,error", [(4, ValueError), (2.5, TypeError), ("64", TypeError)])

@@ -55,6 +55,8 @@ def test_colour_alpha_reference_and_a_gaussian_kernel(tmp_path, capsys):
                          "'2.5'"),
     ([], "--task upscale needs --scale N"),
     (["--scale", "2", "--mask", "m.png"], "--mask and --invert-mask are for --task inpaint"),
+    (["--scale", "2", "--boundary", "unknown"], "--boundary unknown is for --task deblur; "
+                                                "upscale takes reflect or circular"),
 ])
 def test_usage_errors(tmp_path, capsys, small_file, arguments, message):
     status, out, err = _run(capsys, small_file, "--task", "upscale", *arguments, "-o",

@@ -1,7 +1,7 @@
 """Seeded degradations of the task benchmarks: circular blur plus noise, and masks.
 
-Deblurring: the clean image blurred with circular boundaries
-(:class:`restore.operators.Blur`), plus white Gaussian noise of ``sigma/255``
+Deblurring: the clean image blurred with circular boundaries (or mirrored ones,
+:class:`restore.operators.Blur`), plus white Gaussian noise of ``sigma/255``
 drawn from ``np.random.default_rng([seed, image_index, kernel_index,
 noise_key(sigma)])`` (not clipped).
 
@@ -32,11 +32,12 @@ def noise_key(sigma255):
     return int(round(100 * sigma255))
 
 
-def blur_and_noise(clean, kernel, sigma255, rng):
-    """Circular blur plus white Gaussian noise of ``sigma255 / 255`` (not clipped)."""
+def blur_and_noise(clean, kernel, sigma255, rng, *, boundary="circular"):
+    """Blur (circular, or ``boundary="reflect"``: the image mirrored outwards) plus white
+    Gaussian noise of ``sigma255 / 255`` (not clipped)."""
     from restore.operators import Blur
 
-    blurred = Blur(kernel, "circular").apply(np.asarray(clean, dtype=np.float64))
+    blurred = Blur(kernel, boundary).apply(np.asarray(clean, dtype=np.float64))
     return blurred + sigma255 / 255 * rng.standard_normal(blurred.shape)
 
 

@@ -136,10 +136,12 @@ def build_parser():
                              "levels are the weights; normalised to sum 1), gaussian:STD "
                              "(standard deviation in pixels) or motion:LENGTH,ANGLE (pixels, "
                              "degrees counter-clockwise from horizontal)")
-    parser.add_argument("--boundary", choices=("reflect", "circular"), default="reflect",
-                        help="deblur, upscale: how the blur treats the borders: reflect (photographs, "
-                             "default) or circular (the image wraps around, as in synthetic "
-                             "FFT blurs)")
+    parser.add_argument("--boundary", choices=("unknown", "reflect", "circular"),
+                        help="deblur, upscale: how the blur treats the borders. deblur: unknown "
+                             "(default: nothing assumed beyond the image, which is restored on "
+                             "a domain extended by the kernel), reflect (the scene continues as "
+                             "its mirror image) or circular (the image wraps around, as in "
+                             "synthetic FFT blurs); upscale: reflect (default) or circular")
     parser.add_argument("--mask", metavar="MASK",
                         help="inpaint: an image of the input's size; white (grey level >= "
                              "50%%) = known pixel, black = missing pixel to fill in. Without "

@@ -34,6 +34,13 @@ def check_task_options(args, output_extensions=()):
         raise UsageError(f"--scale is for --task upscale, not --task {args.task}")
     if args.task == "upscale" and args.scale is None:
         raise UsageError("--task upscale needs --scale N, the enlargement (2, 3, 4, ...)")
+    if args.boundary is not None and args.task not in ("deblur", "upscale"):
+        raise UsageError(f"--boundary is for --task deblur and upscale, not --task {args.task}")
+    if args.task == "upscale" and args.boundary == "unknown":
+        raise UsageError("--boundary unknown is for --task deblur; upscale takes reflect or "
+                         "circular")
+    if args.boundary is None and args.task in ("deblur", "upscale"):
+        args.boundary = "unknown" if args.task == "deblur" else "reflect"
     if args.task == "deblur" and args.kernel is None:
         raise UsageError("--task deblur needs the blur: --kernel FILE, gaussian:STD or "
                          "motion:LENGTH,ANGLE")

@@ -61,6 +61,14 @@ class Recipe:
         """The task's data for the tile ``image[rows, cols]``."""
         return data
 
+    def domain(self, plane, data, operator):
+        """What EPLL restores for one observed 2-D plane: ``(observation, operator, data,
+        kept)``, ``data`` what :meth:`start` gets, ``kept`` the slices of the result
+        returned. By default the plane itself under the window's ``operator`` and data; a
+        task may restore a larger domain than it observes (deblurring with unknown
+        boundaries)."""
+        return plane, operator, data, (slice(None), slice(None))
+
     def tile_margin(self, data, sigma, prior):
         """Pixels restored around each tile: the reach of the HQS iterations (``p - 1``
         pixels each, exact for per-pixel x-steps), capped at 16 patches, at least 4, even."""
@@ -130,12 +138,15 @@ class Recipe:
         operator = self.operator(data)
 
         def restore_plane(plane, plane_sigma, clip):
-            plane = np.ascontiguousarray(plane)
-            start = self.start(plane, data, sigma, prior, rng=rng, exact=exact, device=device)
-            return epll(plane, operator, plane_sigma, prior, self.schedule_for(prior),
-                        init=start, exact=exact, fast=self.fast, patch_window=self.patch_window,
-                        rng=rng, progress=progress, clip=clip, stopwatch=stopwatch,
-                        device=device)
+            observed, plane_operator, plane_data, kept = self.domain(
+                np.ascontiguousarray(plane), data, operator)
+            start = self.start(observed, plane_data, sigma, prior, rng=rng, exact=exact,
+                               device=device)
+            restored = epll(observed, plane_operator, plane_sigma, prior,
+                            self.schedule_for(prior), init=start, exact=exact, fast=self.fast,
+                            patch_window=self.patch_window, rng=rng, progress=progress,
+                            clip=clip, stopwatch=stopwatch, device=device)
+            return np.ascontiguousarray(restored[kept])
 
         if image.ndim == 2:
             return restore_plane(image, sigma, True)

@@ -38,6 +38,11 @@ CORRELATED_COUPLING = "noise"
 DEBLUR_SCHEDULE = Schedule(lambda_factor=128.0, steps=16, first_factor=10.0, last_factor=0.25)
 #: Balance of the starting Wiener deconvolution, times sigma^2. docs/tuning.md#deblur-wiener
 DEBLUR_WIENER_FACTOR = 30.0
+#: Deblurring with unknown boundaries starts from the Wiener deconvolution refined by a
+#: smoothness-penalised one on the exact model: its weight, and its most CG iterations.
+#: docs/tuning.md#deblur-unknown-boundary (benchmarks/results/deblur_boundary_tuning.json)
+UNKNOWN_BOUNDARY_SMOOTHNESS = 0.03
+UNKNOWN_BOUNDARY_ITERATIONS = 100
 
 #: Default noise level of inpainting: about the rounding error of 8-bit images.
 INPAINT_DEFAULT_SIGMA = 1 / 255

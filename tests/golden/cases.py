@@ -79,17 +79,23 @@ def cases():
         y_colour, sigma, channel_axis=-1, rng=0)
     table["denoise-colour-gmm-untied-exact"] = lambda: restore.denoise(
         y_colour, sigma, prior="gmm-untied", channel_axis=-1, exact=True, rng=0)
-    for boundary in ("reflect", "circular"):
+    for boundary in ("reflect", "circular", "unknown"):
+        observed = blurred["circular" if boundary == "circular" else "reflect"]
         for exact in (False, True):
             table[f"deblur-grey-{boundary}-gmm-untied-{'exact' if exact else 'fast'}"] = (
-                lambda b=boundary, e=exact: restore.deblur(blurred[b], kernel, 0.01, boundary=b,
-                                                           exact=e, rng=0))
+                lambda y=observed, b=boundary, e=exact: restore.deblur(y, kernel, 0.01,
+                                                                       boundary=b, exact=e,
+                                                                       rng=0))
     table["deblur-grey-gmm-fast"] = lambda: restore.deblur(blurred["reflect"], kernel, 0.01,
-                                                           prior="gmm", rng=0)
+                                                           prior="gmm", boundary="reflect",
+                                                           rng=0)
     table["deblur-grey-vae-fast"] = lambda: restore.deblur(blurred["reflect"], kernel, 0.01,
-                                                           prior="vae", rng=0)
+                                                           prior="vae", boundary="reflect",
+                                                           rng=0)
     table["deblur-colour-gmm-untied-fast"] = lambda: restore.deblur(
-        blurred_colour, kernel, 0.01, channel_axis=-1, rng=0)
+        blurred_colour, kernel, 0.01, boundary="reflect", channel_axis=-1, rng=0)
+    table["deblur-colour-unknown-gmm-untied-fast"] = lambda: restore.deblur(
+        blurred_colour, kernel, 0.01, channel_axis=-1, rng=0)  # the default boundary
     table["inpaint-grey-gmm-fast"] = lambda: restore.inpaint(damaged, known, rng=0)
     table["inpaint-grey-gmm-untied-exact"] = lambda: restore.inpaint(
         damaged, known, prior="gmm-untied", exact=True, rng=0)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from dataclasses import replace
@@ -30,6 +31,7 @@ import numpy as np
 from benchmarks.correlated_noise import correlated_noise, noise_kernel
 from benchmarks.harness.data import load_image, refuse_test_set
 from benchmarks.harness.machine import utc_now
+from benchmarks.harness.results import shown_path
 from benchmarks.harness.scoring import psnr
 
 
@@ -74,8 +76,11 @@ def main(argv=None):
             print(f"{name} {variant}: {rows[-1]['psnr']:.3f} dB", file=sys.stderr, flush=True)
     means = {v: float(np.mean([r["psnr"] for r in rows if r["variant"] == v]))
              for v in args.variants}
-    args.out.write_text(json.dumps(dict(command=" ".join(sys.argv), started=utc_now(),
-                                        data=str(args.data), names=args.names, means=means,
+    command = "python -m benchmarks.tuning.tune_correlated " + shlex.join(
+        sys.argv[1:] if argv is None else argv)
+    args.out.write_text(json.dumps(dict(command=command, started=utc_now(),
+                                        data=shown_path(args.data), names=args.names,
+                                        means=means,
                                         rows=rows), indent=1) + "\n")
     print(json.dumps(means, indent=1))
     return 0

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.harness.data import load_kernels
-from benchmarks.harness.results import RESULTS_DIR, write_json_atomic
+from benchmarks.harness.results import RESULTS_DIR, shown_path, write_json_atomic
 from benchmarks.harness.scoring import psnr
 from benchmarks.tuning.recipe_variants import parse_value, recipe_variant, spread_training_images
 
@@ -54,7 +54,7 @@ def main(argv=None):
     paths, images = spread_training_images(args.data, args.images)
     prior = get_prior(DEBLUR.default_prior)
     sigma = args.sigma / 255
-    result = {"settings": {**{k: (str(v) if isinstance(v, Path) else v)
+    result = {"settings": {**{k: (shown_path(v) if isinstance(v, Path) else v)
                               for k, v in vars(args).items()},
                            "images": [p.name for p in paths], "prior": DEBLUR.default_prior},
               "rows": [], "summary": []}

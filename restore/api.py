@@ -10,6 +10,8 @@ not apply to it, ``rng`` seeds its network and input noise.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from restore.core.noise_estimate import estimate_noise_poisson_gaussian, estimate_sigma
@@ -17,8 +19,7 @@ from restore.core.validation import (as_float_image, check_mask, check_sigma, sp
                                      to_channels_last, with_alpha)
 from restore.recipes.settings import DEFAULT_PRIORS, INPAINT_DEFAULT_SIGMA, UPSCALE_DEFAULT_SIGMA
 
-#: The boundaries of :func:`deblur`, its default first (as
-#: :data:`restore.recipes.deblur.BOUNDARIES`).
+#: The boundaries of :func:`deblur`, its default first (``restore.recipes.deblur.BOUNDARIES``).
 BOUNDARIES = ("unknown", "reflect", "circular")
 #: The boundaries of :func:`upscale`, its default first.
 UPSCALE_BOUNDARIES = ("reflect", "circular")
@@ -32,7 +33,8 @@ __all__ = ["BOUNDARIES", "DEFAULT_PRIORS", "MAX_OUTPUT_PIXELS", "UPSCALE_BOUNDAR
 
 
 def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], channel_axis=None,
-            rng=None, exact=False, progress=False, tile_size=None, executor=None, device=None):
+            rng=None, exact=False, progress=False, tile_size=None, executor=None, device=None,
+            oracle=True):
     """Remove additive white Gaussian noise (or Poisson-Gaussian or correlated noise) with EPLL.
 
     Solves ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)`` by
@@ -102,6 +104,9 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
         Where the z-step runs: ``None``/``"cpu"`` numpy (torch is not imported); ``"cuda"``
         (``"cuda:N"``, a ``torch.device``) the Gaussian mixture priors' torch backend
         (:mod:`priors.devices`). A ValueError if torch sees no such device.
+    oracle : bool
+        ``True`` (default): refine EPLL's result by the Wiener filter of block-matched groups
+        (:mod:`restore.solvers.group_wiener`; not under correlated noise). ``False``: EPLL alone.
 
     Returns
     -------
@@ -115,7 +120,8 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
     image, alpha, prior = _prepared(image, channel_axis, prior)
     options = dict(channel_axis=channel_axis, rng=rng, exact=exact, progress=progress,
                    tile_size=tile_size, executor=executor, device=device)
-    return with_alpha(restore_under_noise(DENOISE, image, sigma, noise, prior, **options),
+    recipe = DENOISE if oracle else replace(DENOISE, oracle=None)
+    return with_alpha(restore_under_noise(recipe, image, sigma, noise, prior, **options),
                       alpha, channel_axis)
 
 
@@ -163,17 +169,15 @@ def deblur(image, kernel, sigma, *, prior=DEFAULT_PRIORS["deblur"], boundary="un
         ``"vae"``; ``"dip"``: Deep Image Prior on the whole image) or a prior
         object.
     boundary : {"unknown", "reflect", "circular"}
-        How the blur treats the image's borders. ``"unknown"`` (default, for
-        photographs): nothing is assumed about the scene beyond the image,
-        whose border pixels' blur took in (see above); right for any real blur,
-        about 1.5 times as slow as ``"circular"`` (and faster than ``"reflect"``,
-        whose start runs conjugate gradients on the reflect model).
-        ``"reflect"``: the scene is taken to continue as its mirror image. ``"circular"``: the image wraps around,
-        as when the blur was simulated with an FFT (synthetic benchmarks);
-        fastest, and wrong for photographs (ringing from the borders).
+        How the blur treats the image's borders. ``"unknown"`` (default, for photographs):
+        nothing is assumed about the scene beyond the image, whose border pixels' blur took
+        in (see above); right for any real blur, about 1.5 times as slow as ``"circular"``
+        (and faster than ``"reflect"``, whose start runs conjugate gradients on the reflect
+        model). ``"reflect"``: the scene continues as its mirror image. ``"circular"``: the
+        image wraps around, as when the blur was simulated with an FFT (synthetic
+        benchmarks); fastest, and wrong for photographs (ringing from the borders).
     channel_axis : int, optional
-        Axis of the colour channels (every channel has the same blur);
-        ``None`` means a grey image.
+        Axis of the colour channels (every channel has the same blur); ``None``: grey.
     rng : int or numpy.random.Generator, optional
         Seed for the random patch grids of the fast path.
     exact : bool
@@ -327,8 +331,7 @@ def upscale(image, scale, *, kernel="bicubic", sigma=None, prior=DEFAULT_PRIORS[
         default prior is ``"gmm-untied"``. Deep Image Prior (``"dip"``) fits
         ``S_s H f(z)`` to ``y``. An alpha plane is enlarged by the bicubic spline.
     boundary : {"reflect", "circular"}
-        As in :func:`deblur` (which alone has ``"unknown"``); ``"reflect"`` is
-        ``imresize``'s.
+        As in :func:`deblur` (which alone has ``"unknown"``); ``"reflect"`` is ``imresize``'s.
     max_pixels : int
         Refuse results of more pixels than this (memory).
 
@@ -379,8 +382,7 @@ def _prepared(image, channel_axis, prior):
     from priors.registry import get_prior
 
     image, alpha = split_alpha(as_float_image(image, name="image"), channel_axis)
-    prior = get_prior(prior)
-    check_large_enough(image, channel_axis, prior)
+    check_large_enough(image, channel_axis, prior := get_prior(prior))
     return image, alpha, prior
 
 

@@ -98,6 +98,14 @@ def test_exact_and_seed_are_passed_on(tmp_path, capsys, noisy_file, calls):
     assert calls[0]["exact"] is True and calls[0]["rng"] == 7
 
 
+def test_the_oracle_stage_is_on_unless_no_oracle(tmp_path, capsys, noisy_file, calls):
+    for extra in ((), ("--no-oracle",)):
+        status, _, err = _run(capsys, noisy_file, "-o", tmp_path / "out.png", "--sigma", 10,
+                              "--quiet", *extra)
+        assert status == 0 and err == ""
+    assert [call["oracle"] for call in calls] == [True, False]
+
+
 def test_colour_with_alpha_keeps_alpha_and_depth(tmp_path, capsys, rng, calls):
     pixels = rng.integers(0, 65536, size=SHAPE + (4,), dtype=np.uint16)
     write_image(tmp_path / "in.png", pixels)

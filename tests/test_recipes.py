@@ -103,3 +103,19 @@ def test_inpaint_keeps_known_pixels_in_its_start_and_crops_the_mask_per_tile():
 
 class _Patches:
     patch_size = 8
+
+
+def test_denoise_refines_epll_by_the_oracle_stage_unless_told_not_to():
+    from priors.registry import get_prior
+    from restore import denoise
+    from restore.recipes import DENOISE
+    from restore.solvers.group_wiener import group_wiener
+
+    rng = np.random.default_rng(7)
+    clean = 0.5 + 0.3 * np.sin(np.add.outer(np.arange(48), np.arange(48)) / 4)
+    noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    epll_only = denoise(noisy, 0.1, prior="gmm-untied", rng=0, oracle=False)
+    refined = denoise(noisy, 0.1, prior="gmm-untied", rng=0)
+    expected = np.clip(group_wiener(noisy, epll_only, 0.01, DENOISE.oracle), 0, 1)
+    np.testing.assert_allclose(refined, expected, atol=1e-6)
+    assert DENOISE.tile_margin(None, 0.1, get_prior("gmm-untied")) >= DENOISE.oracle.reach()

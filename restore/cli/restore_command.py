@@ -158,6 +158,9 @@ def build_parser():
                        help="reference EPLL: every patch, every component (slower)")
     speed.add_argument("--fast", dest="exact", action="store_false",
                        help="fast EPLL: random patch grids, flat-tail spectra (default)")
+    parser.add_argument("--no-oracle", dest="oracle", action="store_false",
+                        help="denoising: EPLL alone, without the second stage that refines its "
+                             "result by block-matched groups (faster)")
     parser.add_argument("--seed", type=non_negative_int, metavar="N", default=0,
                         help="seed for the random patch grids of the fast path (default: 0)")
     parser.add_argument("--iterations", type=positive_int, metavar="N",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import numpy as np
 
@@ -106,6 +107,7 @@ def restore_file(args, input_path, output_path, kernel, *, progress, executor=No
     options = dict(prior=_prior(args), channel_axis=channel_axis, rng=args.seed,
                    exact=args.exact, progress=progress, tile_size=args.tile, executor=executor,
                    device=None if args.prior == "dip" else args.device)
+    denoise = partial(api.denoise, oracle=getattr(args, "oracle", True))
     start = time.perf_counter()
     compared, label = image, "input:"
     if args.task == "upscale":
@@ -123,16 +125,16 @@ def restore_file(args, input_path, output_path, kernel, *, progress, executor=No
         done = f"inpainted {(~known).sum()} missing pixels of {describe(image)}"
     elif args.sigma_map is not None:
         sigma = read_sigma_map(args.sigma_map, image, args.max_pixels)
-        restored = api.denoise(image, sigma=sigma, **options)
+        restored = denoise(image, sigma=sigma, **options)
         done = (f"denoised {describe(image)} at sigma {sigma.min() * 255:.1f} to "
                 f"{sigma.max() * 255:.1f} (--sigma-map)")
     elif getattr(args, "correlated_noise", None) is not None:
-        restored = api.denoise(image, noise=args.correlated_noise, **options)
+        restored = denoise(image, noise=args.correlated_noise, **options)
         done = (f"denoised {describe(image)} of correlated noise at sigma "
                 f"{args.correlated_noise.sigma * 255:.1f}")
     elif args.noise == "poisson-gaussian":
         noise = _poisson_gaussian(args, image, channel_axis)
-        restored = api.denoise(image, noise=noise, **options)
+        restored = denoise(image, noise=noise, **options)
         done = (f"denoised {describe(image)} of Poisson-Gaussian noise (gain "
                 f"{noise.gain * 255:.3g}, sigma {noise.sigma * 255:.2f} on the 0-255 scale)")
     else:
@@ -144,7 +146,7 @@ def restore_file(args, input_path, output_path, kernel, *, progress, executor=No
             done = (f"deblurred {describe(image)} (kernel {kernel.shape[1]}x"
                     f"{kernel.shape[0]}, {args.boundary} boundary) at sigma {sigma * 255:.2f}")
         else:
-            restored = api.denoise(image, sigma=sigma, **options)
+            restored = denoise(image, sigma=sigma, **options)
             done = f"denoised {describe(image)} at sigma {sigma * 255:.1f}"
     elapsed = time.perf_counter() - start
     report = [] if reference is None else quality_report(compared, restored, reference,

@@ -12,19 +12,22 @@ explicit steps:
    its window;
 3. a colour image is restored plane by plane in the opponent colour space
    (:mod:`restore.recipes.colour`);
-4. each plane is restored by EPLL (:func:`restore.solvers.epll.epll`).
+4. each plane is restored by EPLL (:func:`restore.solvers.epll.epll`), then by the
+   recipe's ``oracle`` stage if it has one (denoising:
+   :mod:`restore.solvers.group_wiener`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar
+from typing import ClassVar, Optional
 
 import numpy as np
 
 from restore.core.stopwatch import NoStopwatch
 from restore.recipes import colour, tiling
 from restore.solvers.epll import FastSettings, epll
+from restore.solvers.group_wiener import GroupWiener
 from restore.solvers.schedule import Schedule
 
 
@@ -36,7 +39,9 @@ class Recipe:
     schedule (Deep Image Prior's ``"hqs"`` mode); ``fast``: the fast path;
     ``patch_window``: the Gaussian weight of patch averaging (0: uniform);
     ``chroma_half_resolution``: colour chrominance planes restored at half
-    resolution; ``default_prior``: the registry name used unless told otherwise.
+    resolution; ``default_prior``: the registry name used unless told otherwise;
+    ``oracle``: a second stage refining each plane's EPLL result (None: none; see
+    :class:`restore.solvers.group_wiener.GroupWiener`, for ``A = I`` only).
     """
 
     name: ClassVar[str] = ""
@@ -46,6 +51,7 @@ class Recipe:
     patch_window: float = 0.0
     chroma_half_resolution: bool = False
     default_prior: str = "gmm"
+    oracle: Optional[GroupWiener] = None
 
     # ------------------------------------------------------------------ task hooks
     def operator(self, data):
@@ -71,10 +77,12 @@ class Recipe:
 
     def tile_margin(self, data, sigma, prior):
         """Pixels restored around each tile: the reach of the HQS iterations (``p - 1``
-        pixels each, exact for per-pixel x-steps), capped at 16 patches, at least 4, even."""
+        pixels each, exact for per-pixel x-steps), capped at 16 patches, at least 4, plus
+        the oracle stage's reach; even."""
         patch_size = prior.patch_size
         reach = len(self.schedule_for(prior).betas(sigma)) * (patch_size - 1)
         margin = max(4 * patch_size, min(reach, 16 * patch_size))
+        margin += 0 if self.oracle is None else self.oracle.reach()
         return margin + margin % 2
 
     def schedule_for(self, prior):
@@ -146,6 +154,10 @@ class Recipe:
                             self.schedule_for(prior), init=start, exact=exact, fast=self.fast,
                             patch_window=self.patch_window, rng=rng, progress=progress,
                             clip=clip, stopwatch=stopwatch, device=device)
+            if self.oracle is not None:
+                with stopwatch.stage("oracle"):
+                    restored = self.oracle(observed, restored, np.square(plane_sigma))
+                restored = np.clip(restored, 0, 1) if clip else restored
             return np.ascontiguousarray(restored[kept])
 
         if image.ndim == 2:

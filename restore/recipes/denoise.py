@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 import numpy as np
 
@@ -10,8 +11,9 @@ from restore.core.stopwatch import NoStopwatch
 from restore.core.validation import SIGMA_MAX, SIGMA_MIN, to_channels_last
 from restore.recipes.base import Recipe
 from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, CORRELATED_COUPLING, DEFAULT_PRIORS,
-                                      DENOISE_SCHEDULE, IMAGE_DENOISE_SCHEDULE,
+                                      DENOISE_ORACLE, DENOISE_SCHEDULE, IMAGE_DENOISE_SCHEDULE,
                                       POISSON_GAUSSIAN_METHOD, PRIOR_DENOISE_SCHEDULES)
+from restore.solvers.group_wiener import GroupWiener
 from restore.solvers.schedule import Schedule
 
 
@@ -31,6 +33,8 @@ class DenoiseRecipe(Recipe):
     prior_schedules: dict = field(default_factory=lambda: dict(PRIOR_DENOISE_SCHEDULES))
     #: How Poisson-Gaussian noise is denoised: "noise-map" or "anscombe".
     poisson_gaussian: str = POISSON_GAUSSIAN_METHOD
+    #: The second stage after EPLL (:mod:`restore.solvers.group_wiener`); None: EPLL alone.
+    oracle: Optional[GroupWiener] = DENOISE_ORACLE
 
     def operator(self, data=None):
         return Identity()

@@ -4,6 +4,7 @@ and BSDS500-test only; BSD68 and CBSD68 only measure."""
 from __future__ import annotations
 
 from restore.solvers.epll import FastSettings
+from restore.solvers.group_wiener import GroupWiener
 from restore.solvers.schedule import Schedule
 
 
@@ -19,6 +20,10 @@ DENOISE_SCHEDULE = Schedule(lambda_factor=48.0, beta_factors=(1, 4, 8, 16, 32, 6
 #: docs/tuning.md#vae-lambda (benchmarks/results/bsd68_denoise_epll-epll-vae*.json)
 PRIOR_DENOISE_SCHEDULES = {"VAEPrior": Schedule(lambda_factor=64.0,
                                                 beta_factors=(1, 4, 8, 16, 32))}
+#: Denoising refines EPLL's result by the empirical Wiener filter of block-matched groups,
+#: EPLL's result the pilot (NL-Bayes's second step). docs/tuning.md#oracle-stage
+#: (benchmarks/results/oracle_tuning.json)
+DENOISE_ORACLE = GroupWiener(patch_size=8, stride=4, radius=16, group_size=32)
 #: Poisson-Gaussian noise: denoised under the model's noise map ("noise-map") rather than
 #: through the generalised Anscombe transform ("anscombe"). docs/tuning.md#poisson-gaussian-noise
 #: (benchmarks/results/train400_poisson_gaussian_n10_direct-choice.json)

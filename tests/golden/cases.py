@@ -70,15 +70,26 @@ def cases():
             if prior == "vae" and exact:
                 continue
             table[f"denoise-grey-{prior}-{'exact' if exact else 'fast'}"] = (
-                lambda p=prior, e=exact: restore.denoise(y_grey, sigma, prior=p, exact=e, rng=0))
+                lambda p=prior, e=exact: restore.denoise(y_grey, sigma, prior=p, exact=e, rng=0,
+                                                       oracle=False))
     table["denoise-grey-float32-gmm-untied-fast"] = lambda: restore.denoise(
-        y_grey.astype(np.float32), sigma, prior="gmm-untied", rng=0)
+        y_grey.astype(np.float32), sigma, prior="gmm-untied", rng=0, oracle=False)
     table["denoise-grey-tiled-gmm-untied-fast"] = lambda: restore.denoise(
-        noisy(grey_image(72), sigma, 6), sigma, prior="gmm-untied", rng=0, tile_size=32)
+        noisy(grey_image(72), sigma, 6), sigma, prior="gmm-untied", rng=0, tile_size=32,
+        oracle=False)
     table["denoise-colour-gmm-fast"] = lambda: restore.denoise(
-        y_colour, sigma, channel_axis=-1, rng=0)
+        y_colour, sigma, channel_axis=-1, rng=0, oracle=False)
     table["denoise-colour-gmm-untied-exact"] = lambda: restore.denoise(
-        y_colour, sigma, prior="gmm-untied", channel_axis=-1, exact=True, rng=0)
+        y_colour, sigma, prior="gmm-untied", channel_axis=-1, exact=True, rng=0, oracle=False)
+    # the default: EPLL, then the oracle stage (restore.solvers.group_wiener)
+    table["denoise-grey-gmm-fast-oracle"] = lambda: restore.denoise(y_grey, sigma, rng=0)
+    table["denoise-grey-float32-gmm-untied-fast-oracle"] = lambda: restore.denoise(
+        y_grey.astype(np.float32), sigma, prior="gmm-untied", rng=0)
+    table["denoise-grey-noise-map-gmm-untied-fast-oracle"] = lambda: restore.denoise(
+        y_grey, np.linspace(10, 40, y_grey.size).reshape(y_grey.shape) / 255,
+        prior="gmm-untied", rng=0)
+    table["denoise-colour-gmm-fast-oracle"] = lambda: restore.denoise(
+        y_colour, sigma, channel_axis=-1, rng=0)
     for boundary in ("reflect", "circular", "unknown"):
         observed = blurred["circular" if boundary == "circular" else "reflect"]
         for exact in (False, True):

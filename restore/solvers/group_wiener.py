@@ -1,0 +1,144 @@
+"""A second, oracle stage after EPLL: the empirical Wiener filter of block-matched groups
+(the second step of NL-Bayes, Lebrun, Buades & Morel 2013, with the EPLL result as pilot).
+
+For reference patches on a grid, block matching on the pilot ``u`` finds the
+``K`` nearest patches in a window. With ``U`` (``K x d``) the group's pilot patches,
+``mu`` their mean and ``C = (U - mu)^T (U - mu) / K = V diag(lambda) V^T``, each
+member ``y_k`` of the noisy group becomes
+
+    x_k = mu + V diag(lambda / (lambda + s_k^2)) V^T (y_k - mu),
+
+``s_k^2`` the noise variance of patch ``k`` (one number, or the mean of a noise map
+over the patch). Every estimate of a pixel is averaged. The pilot supplies what the
+noisy patches cannot: which patches are alike and the group's covariance.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from threadpoolctl import threadpool_limits
+
+#: Eigenvalues below this fraction of a group's largest are treated as zero.
+EIGENVALUE_FLOOR = 1e-9
+
+#: The groups' arithmetic (their covariances are small and well scaled).
+WORKING_DTYPE = np.float32
+
+#: Groups filtered per batch (bounds memory: a batch holds ``d x d`` covariances).
+GROUPS_PER_BATCH = 1024
+
+
+@dataclass(frozen=True)
+class GroupWiener:
+    """The oracle stage's settings, chosen on Train400 and BSDS500-test
+    (docs/tuning.md, "Oracle stage")."""
+
+    patch_size: int = 8
+    #: Reference patches every ``stride`` pixels (the last row and column always).
+    stride: int = 4
+    #: Block matching looks ``radius`` pixels each way from the reference.
+    radius: int = 16
+    #: Patches per group, the reference included.
+    group_size: int = 32
+
+    def __post_init__(self):
+        for name in ("patch_size", "stride", "group_size"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"GroupWiener {name} must be at least 1, "
+                                 f"got {getattr(self, name)}")
+        if int(self.radius) < 0:
+            raise ValueError(f"GroupWiener radius must be at least 0, got {self.radius}")
+
+    def reach(self):
+        """How far (pixels) an output pixel's value depends on its neighbours."""
+        return self.radius + 2 * self.patch_size
+
+    def __call__(self, noisy, pilot, noise_var):
+        """Refine ``pilot`` (EPLL's result) of the 2-D ``noisy`` image; ``noise_var`` a
+        number or a per-pixel map of noisy's shape. Returns float32 (or noisy's float64)."""
+        return group_wiener(noisy, pilot, noise_var, self)
+
+
+def reference_corners(length, patch_size, stride):
+    """Corners every ``stride`` pixels along an axis, the last one always included."""
+    last = length - patch_size
+    return np.unique(np.concatenate([np.arange(0, last + 1, stride), [last]]))
+
+
+def match_groups(pilot, settings):
+    """Block-match the pilot: ``(rows, cols)`` corners of each group, ``(n_groups, K)``."""
+    from restore.solvers._block_matching import nearest_patches
+
+    p, radius = settings.patch_size, settings.radius
+    height, width = pilot.shape
+    candidates = (min(radius, height - p) + 1) * (min(radius, width - p) + 1)
+    return nearest_patches(np.ascontiguousarray(pilot, dtype=np.float32),
+                           reference_corners(height, p, settings.stride),
+                           reference_corners(width, p, settings.stride), p, radius,
+                           min(settings.group_size, candidates))
+
+
+def patch_mean_variance(noise_var, shape, p):
+    """Each patch corner's noise variance: the number, or the map's mean over the patch."""
+    if np.ndim(noise_var) == 0:
+        return None
+    noise_var = np.asarray(noise_var, dtype=np.float64)
+    if noise_var.shape != shape:
+        raise ValueError(f"noise map of shape {noise_var.shape} does not match the image's "
+                         f"{shape}; give one standard deviation per pixel")
+    return sliding_window_view(noise_var, (p, p)).mean(axis=(2, 3))
+
+
+def filter_groups(noisy_groups, pilot_groups, member_var):
+    """The empirical Wiener estimate of each member, ``(n, K, d)`` arrays in and out;
+    ``member_var`` the noise variance of each member, ``(n, K)``.
+
+    ``C`` has rank below ``K``, so its eigenpairs come from the ``K x K`` Gram matrix
+    ``G = (U - mu)(U - mu)^T / K = Q diag(lambda) Q^T``: ``v_j = (U - mu)^T q_j /
+    sqrt(K lambda_j)`` (a cheaper eigenproblem when ``K < d``)."""
+    size = pilot_groups.shape[1]
+    mean = pilot_groups.mean(axis=1, keepdims=True)
+    centred = pilot_groups - mean
+    with threadpool_limits(1, user_api="blas"):  # many small problems: no threads
+        eigenvalues, vectors = np.linalg.eigh(np.matmul(centred, centred.transpose(0, 2, 1))
+                                              / size)
+        kept = eigenvalues > EIGENVALUE_FLOOR * np.maximum(eigenvalues[:, -1:], 1e-30)
+        eigenvalues = np.where(kept, eigenvalues, 0.0)
+        scale = np.where(kept, 1 / np.sqrt(size * np.where(kept, eigenvalues, 1.0)), 0.0)
+        basis = np.matmul(centred.transpose(0, 2, 1), vectors) * scale[:, None, :]  # (n, d, K)
+        gains = eigenvalues[:, None, :] / (eigenvalues[:, None, :] + member_var[:, :, None])
+        coefficients = np.matmul(noisy_groups - mean, basis) * gains
+        return mean + np.matmul(coefficients, basis.transpose(0, 2, 1))
+
+
+def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
+    """:class:`GroupWiener` on a 2-D image: every estimate of a pixel averaged; pixels
+    in no group (none, the grid covering every pixel) keep the pilot's value."""
+    noisy = np.asarray(noisy)
+    dtype = noisy.dtype if noisy.dtype == np.float64 else np.float32
+    p = settings.patch_size
+    if min(noisy.shape) < p:
+        return np.asarray(pilot, dtype=dtype)
+    rows, cols = match_groups(pilot, settings)
+    n_groups, size = rows.shape
+    mapped_var = patch_mean_variance(noise_var, noisy.shape, p)
+    noisy_patches = sliding_window_view(noisy.astype(WORKING_DTYPE, copy=False), (p, p))
+    pilot_patches = sliding_window_view(np.asarray(pilot, dtype=WORKING_DTYPE), (p, p))
+    height, width = noisy.shape
+    total = np.zeros(height * width)
+    count = np.zeros(height * width)
+    offsets = (np.arange(p)[:, None] * width + np.arange(p)[None, :]).ravel()
+    for start in range(0, n_groups, GROUPS_PER_BATCH):
+        r, c = rows[start:start + GROUPS_PER_BATCH], cols[start:start + GROUPS_PER_BATCH]
+        member_var = (np.full(r.shape, noise_var, dtype=WORKING_DTYPE) if mapped_var is None
+                      else mapped_var[r, c].astype(WORKING_DTYPE))
+        estimates = filter_groups(noisy_patches[r, c].reshape(len(r), size, p * p),
+                                  pilot_patches[r, c].reshape(len(r), size, p * p),
+                                  member_var)
+        pixels = ((r * width + c)[:, :, None] + offsets).ravel()
+        total += np.bincount(pixels, estimates.ravel(), height * width)
+        count += np.bincount(pixels, None, height * width)
+    refined = np.where(count > 0, total / np.maximum(count, 1), np.ravel(pilot))
+    return refined.reshape(height, width).astype(dtype, copy=False)

@@ -1,0 +1,92 @@
+"""The oracle stage: block matching and the empirical Wiener filter of its groups."""
+import numpy as np
+import pytest
+
+from restore.solvers.group_wiener import (GroupWiener, filter_groups, group_wiener, match_groups,
+                                          reference_corners)
+
+
+def _ssd(image, p, r0, c0, r, c):
+    return float(np.sum((image[r0:r0 + p, c0:c0 + p] - image[r:r + p, c:c + p]) ** 2))
+
+
+def test_groups_are_the_nearest_patches_in_the_window():
+    rng = np.random.default_rng(0)
+    image = rng.random((30, 27)).astype(np.float32)
+    settings = GroupWiener(patch_size=5, stride=3, radius=4, group_size=7)
+    rows, cols = match_groups(image, settings)
+    ref_rows, ref_cols = reference_corners(30, 5, 3), reference_corners(27, 5, 3)
+    assert rows.shape == (len(ref_rows) * len(ref_cols), 7)
+    for i, (r0, c0) in enumerate((r, c) for r in ref_rows for c in ref_cols):
+        members = set(zip(rows[i], cols[i]))
+        assert (r0, c0) in members and len(members) == 7
+        window = [(r, c) for r in range(max(0, r0 - 4), min(25, r0 + 4) + 1)
+                  for c in range(max(0, c0 - 4), min(22, c0 + 4) + 1)]
+        distances = sorted(_ssd(image, 5, r0, c0, r, c) for r, c in window)
+        chosen = sorted(_ssd(image, 5, r0, c0, r, c) for r, c in members)
+        np.testing.assert_allclose(chosen, distances[:7], rtol=1e-4, atol=1e-5)
+
+
+def test_reference_corners_reach_the_last_patch():
+    np.testing.assert_array_equal(reference_corners(20, 8, 4), [0, 4, 8, 12])
+    np.testing.assert_array_equal(reference_corners(21, 8, 4), [0, 4, 8, 12, 13])
+
+
+def test_group_filter_is_the_wiener_filter_of_the_pilot_covariance():
+    rng = np.random.default_rng(1)
+    pilot = rng.standard_normal((3, 6, 4))
+    noisy = pilot + 0.3 * rng.standard_normal((3, 6, 4))
+    var = np.full((3, 6), 0.09)
+    out = filter_groups(noisy, pilot, var)
+    for g in range(3):
+        mean = pilot[g].mean(0)
+        cov = (pilot[g] - mean).T @ (pilot[g] - mean) / 6
+        expected = mean + (noisy[g] - mean) @ np.linalg.solve(cov + 0.09 * np.eye(4), cov).T
+        np.testing.assert_allclose(out[g], expected, atol=1e-10)
+
+
+def test_without_noise_a_pilot_equal_to_the_image_is_kept():
+    rng = np.random.default_rng(2)
+    image = rng.random((24, 24))
+    np.testing.assert_allclose(group_wiener(image, image, 1e-12), image, atol=1e-6)
+
+
+def test_a_constant_noise_map_equals_the_scalar_variance():
+    rng = np.random.default_rng(3)
+    clean = np.tile(np.sin(np.arange(40) / 2), (40, 1))
+    noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    pilot = clean + 0.02 * rng.standard_normal(clean.shape)
+    np.testing.assert_allclose(group_wiener(noisy, pilot, np.full(noisy.shape, 0.01)),
+                               group_wiener(noisy, pilot, 0.01), atol=1e-6)
+
+
+def test_refining_a_pilot_of_a_repeated_texture_lowers_its_error():
+    rng = np.random.default_rng(4)
+    clean = 0.5 + 0.3 * np.sin(np.add.outer(np.arange(64), 2 * np.arange(64)) / 3)
+    noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    pilot = clean + 0.04 * rng.standard_normal(clean.shape)  # a pilot with its own error
+    refined = group_wiener(noisy, pilot, 0.01)
+    assert np.mean((refined - clean) ** 2) < 0.5 * np.mean((pilot - clean) ** 2)
+
+
+def test_images_smaller_than_a_patch_keep_the_pilot():
+    pilot = np.full((5, 30), 0.3)
+    np.testing.assert_array_equal(group_wiener(np.zeros((5, 30)), pilot, 0.01), pilot)
+
+
+def test_small_windows_shrink_the_groups():
+    image = np.random.default_rng(5).random((9, 9)).astype(np.float32)
+    rows, _ = match_groups(image, GroupWiener(patch_size=8, group_size=32))
+    assert rows.shape == (4, 4)  # 2 x 2 patches exist, each a reference
+
+
+@pytest.mark.parametrize("name, value", [("patch_size", 0), ("stride", 0), ("group_size", 0),
+                                         ("radius", -1)])
+def test_settings_are_checked(name, value):
+    with pytest.raises(ValueError, match=name):
+        GroupWiener(**{name: value})
+
+
+def test_a_noise_map_of_another_shape_is_refused():
+    with pytest.raises(ValueError, match="does not match"):
+        group_wiener(np.zeros((20, 20)), np.zeros((20, 20)), np.zeros((10, 20)))

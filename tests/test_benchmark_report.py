@@ -303,3 +303,22 @@ def test_from_results_replaces_sections_and_keeps_the_rest(tmp_path):
     assert "| σ=2.55 | 160 |" in once and "| σ=7.65 | 160 |" in once
     all_benchmarks.main(["--from-results", "--only", "deblur", "--markdown", str(markdown)])
     assert markdown.read_text(encoding="utf-8") == once
+
+
+def test_per_image_gain_subtracts_the_peer_image_by_image(tmp_path):
+    import json
+
+    from benchmarks.per_image_gain import gains, main
+
+    rows = [dict(method=m, image=i, sigma=s, psnr=p) for m, i, s, p in [
+        ("epll", "a", 25, 30.0), ("bm3d", "a", 25, 29.5), ("epll", "b", 25, 27.0),
+        ("bm3d", "b", 25, 27.2), ("epll", "c", 25, 26.0)]]  # c: no peer score
+    table = gains(rows, "epll", "bm3d")
+    assert table.keys() == {"a", "b"}
+    assert abs(table["a"][25] - 0.5) < 1e-12 and abs(table["b"][25] + 0.2) < 1e-12
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(dict(settings={}, rows=rows)))
+    assert main([str(path)]) == 0
+    text = (tmp_path / "run_gain.md").read_text()
+    assert text.index("| b |") < text.index("| a |")  # sorted by gain
+    assert "1 / 2" in text

@@ -93,17 +93,26 @@ def patch_mean_variance(noise_var, shape, p):
 
 def filter_groups(noisy_groups, pilot_groups, member_var):
     """The empirical Wiener estimate of each member, ``(n, K, d)`` arrays in and out;
-    ``member_var`` the noise variance of each member, ``(n, K)``.
+    ``member_var`` the noise variance of each member, ``(n, K)``, or of each group's
+    members alike, ``(n, 1)``.
 
-    ``C`` has rank below ``K``, so its eigenpairs come from the ``K x K`` Gram matrix
-    ``G = (U - mu)(U - mu)^T / K = Q diag(lambda) Q^T``: ``v_j = (U - mu)^T q_j /
-    sqrt(K lambda_j)`` (a cheaper eigenproblem when ``K < d``)."""
+    ``C`` has rank below ``K``, so everything is computed in the ``K``-dimensional span
+    of the centred pilot patches ``D = U - mu``. One variance per group: by the push-through
+    identity ``C (C + s^2 I)^{-1} = D^T (D D^T + K s^2 I)^{-1} D``, a ``K x K`` solve. One per
+    member: the eigenpairs of ``C`` from the Gram matrix ``D D^T / K = Q diag(lambda) Q^T``,
+    ``v_j = D^T q_j / sqrt(K lambda_j)``."""
     size = pilot_groups.shape[1]
     mean = pilot_groups.mean(axis=1, keepdims=True)
     centred = pilot_groups - mean
+    gram = np.matmul(centred, centred.transpose(0, 2, 1))
     with threadpool_limits(1, user_api="blas"):  # many small problems: no threads
-        eigenvalues, vectors = np.linalg.eigh(np.matmul(centred, centred.transpose(0, 2, 1))
-                                              / size)
+        if member_var.shape[1] == 1:
+            regularised = gram + (size * member_var)[:, :, None] * np.eye(size, dtype=gram.dtype)
+            projections = np.matmul(centred, (noisy_groups - mean).transpose(0, 2, 1))
+            weights = np.linalg.solve(regularised.astype(np.float64),  # nearly singular at
+                                      projections.astype(np.float64))  # tiny noise
+            return mean + np.matmul(weights.transpose(0, 2, 1).astype(centred.dtype), centred)
+        eigenvalues, vectors = np.linalg.eigh(gram / size)
         kept = eigenvalues > EIGENVALUE_FLOOR * np.maximum(eigenvalues[:, -1:], 1e-30)
         eigenvalues = np.where(kept, eigenvalues, 0.0)
         scale = np.where(kept, 1 / np.sqrt(size * np.where(kept, eigenvalues, 1.0)), 0.0)
@@ -132,7 +141,7 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
     offsets = (np.arange(p)[:, None] * width + np.arange(p)[None, :]).ravel()
     for start in range(0, n_groups, GROUPS_PER_BATCH):
         r, c = rows[start:start + GROUPS_PER_BATCH], cols[start:start + GROUPS_PER_BATCH]
-        member_var = (np.full(r.shape, noise_var, dtype=WORKING_DTYPE) if mapped_var is None
+        member_var = (np.full((len(r), 1), noise_var, dtype=WORKING_DTYPE) if mapped_var is None
                       else mapped_var[r, c].astype(WORKING_DTYPE))
         estimates = filter_groups(noisy_patches[r, c].reshape(len(r), size, p * p),
                                   pilot_patches[r, c].reshape(len(r), size, p * p),

@@ -43,7 +43,7 @@ def nearest_patches(image, ref_rows, ref_cols, patch_size, radius, group_size):
         for i in range(n):
             below += distances[i] < threshold
         k, ties = 0, group_size - below
-        for i in range(n):  # scan order: the reference first, then ties by position
+        for i in range(n):  # members in scan order, ties kept by position
             if distances[i] < threshold or (distances[i] == threshold and ties > 0):
                 ties -= distances[i] == threshold
                 rows[ref, k] = cand_rows[i]

@@ -6,7 +6,8 @@ pixel feel the image at most ``p - 1`` pixels away. After ``T`` iterations a
 pixel farther than ``T (p - 1)`` from a tile's edge therefore gets exactly
 the value it would get in the whole image (exact path; the fast path draws
 the same random patch grids when the tile corners lie on even coordinates
-and the seed is the same, see :func:`restore.epll.random_subgrid`). Each
+and the seed is the same, see :func:`restore.epll.random_subgrid`; the oracle stage
+of denoising adds its reach and needs corners on multiples of its stride, 4). Each
 tile is restored with a margin on every side, only its core is kept, and
 the cores tile the image without overlap: no blending, no seams. Deblurring
 (a global x-step) is only approximately local; its margin adds the kernel's
@@ -53,20 +54,27 @@ class Tile:
                 slice(ccol.start - ocol.start, ccol.stop - ocol.start))
 
 
-def _even_floor(value):
-    return value - value % 2
+#: Window starts are multiples of this: the fast path's stride-2 random grids and the
+#: oracle stage's stride-4 references (restore.solvers.group_wiener) then fall where
+#: they fall in the whole image.
+WINDOW_ALIGNMENT = 4
+
+
+def _aligned_floor(value):
+    return value - value % WINDOW_ALIGNMENT
 
 
 def _spans(length, tile, margin):
     """(outer, core) slice pairs along one axis: cores of ``tile`` pixels, outers
-    widened by ``margin`` (clipped to the image; starts rounded down to even)."""
+    widened by ``margin`` (clipped to the image; starts rounded down to a multiple of
+    :data:`WINDOW_ALIGNMENT`)."""
     spans = []
     for start in range(0, length, tile):
         stop = min(start + tile, length)
-        outer_start = _even_floor(max(0, start - margin))
+        outer_start = _aligned_floor(max(0, start - margin))
         outer_stop = min(length, stop + margin)
         if outer_stop - outer_start < min(tile, length):  # a thin last tile: widen it
-            outer_start = _even_floor(max(0, outer_stop - tile))
+            outer_start = _aligned_floor(max(0, outer_stop - tile))
         spans.append((slice(outer_start, outer_stop), slice(start, stop)))
     return spans
 
@@ -89,7 +97,7 @@ def plan_tiles(height, width, tile=DEFAULT_TILE, margin=64):
         to ``margin`` pixels on each side (more before a thin last core, so
         that every outer is at least ``tile`` pixels long where the image is).
     """
-    tile = max(2, _even_floor(int(tile)))
+    tile = max(2, int(tile) - int(tile) % 2)
     if margin < 0:
         raise ValueError(f"margin must be non-negative, got {margin}")
     return [Tile((orow, ocol), (crow, ccol))

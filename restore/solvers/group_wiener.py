@@ -52,8 +52,10 @@ class GroupWiener:
             raise ValueError(f"GroupWiener radius must be at least 0, got {self.radius}")
 
     def reach(self):
-        """How far (pixels) an output pixel's value depends on its neighbours."""
-        return self.radius + 2 * self.patch_size
+        """How far (pixels) an output pixel's value depends on the pilot and the image: its
+        patches' groups have references ``radius`` away, whose own search looks ``radius``
+        further."""
+        return 2 * self.radius + 2 * self.patch_size
 
     def __call__(self, noisy, pilot, noise_var):
         """Refine ``pilot`` (EPLL's result) of the 2-D ``noisy`` image; ``noise_var`` a
@@ -81,10 +83,13 @@ def match_groups(pilot, settings):
 
 
 def patch_mean_variance(noise_var, shape, p):
-    """Each patch corner's noise variance: the number, or the map's mean over the patch."""
+    """Each patch corner's noise variance, the map's mean over the patch; None for a number
+    or a constant map (the scalar path)."""
     if np.ndim(noise_var) == 0:
         return None
     noise_var = np.asarray(noise_var, dtype=np.float64)
+    if noise_var.size and np.ptp(noise_var) == 0 and noise_var.shape == shape:
+        return None  # a constant map: the scalar path, exactly
     if noise_var.shape != shape:
         raise ValueError(f"noise map of shape {noise_var.shape} does not match the image's "
                          f"{shape}; give one standard deviation per pixel")
@@ -141,8 +146,8 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
     offsets = (np.arange(p)[:, None] * width + np.arange(p)[None, :]).ravel()
     for start in range(0, n_groups, GROUPS_PER_BATCH):
         r, c = rows[start:start + GROUPS_PER_BATCH], cols[start:start + GROUPS_PER_BATCH]
-        member_var = (np.full((len(r), 1), noise_var, dtype=WORKING_DTYPE) if mapped_var is None
-                      else mapped_var[r, c].astype(WORKING_DTYPE))
+        member_var = (np.full((len(r), 1), np.max(noise_var), dtype=WORKING_DTYPE)
+                      if mapped_var is None else mapped_var[r, c].astype(WORKING_DTYPE))
         estimates = filter_groups(noisy_patches[r, c].reshape(len(r), size, p * p),
                                   pilot_patches[r, c].reshape(len(r), size, p * p),
                                   member_var)

@@ -60,7 +60,15 @@ phase, marker = os.environ.get("HOSTILE_PHASE"), os.environ.get("HOSTILE_MARKER"
 def mark():
     open(marker, "w").close()
 
-if phase == "eigen":
+if phase == "start":  # the command has begun its first file: stall there
+    from restore.cli import restore_file as module
+    first = module.restore_file
+    def stalled_start(*args, **kwargs):
+        mark()
+        time.sleep(60)
+        return first(*args, **kwargs)
+    module.restore_file = stalled_start
+elif phase == "eigen":
     from priors.gmm import GaussianMixturePrior
     eigen = GaussianMixturePrior._eigen
     def slow_eigen(self):

@@ -337,13 +337,10 @@ def test_signal_exits_at_once_and_leaves_nothing(folder, tmp_path, phase, number
     child = hostile.start_with_hook([folder / "good.png", "-o", folder / "out.png", "--sigma",
                                      "25", "--prior", prior], tmp_path, phase, marker)
     deadline = time.monotonic() + 120
-    if phase == "start":
-        time.sleep(1.0)
-    else:
-        while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert marker.exists(), child.communicate()[1]
-        time.sleep(0.2)  # well inside that phase
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists(), child.communicate()[1]
+    time.sleep(0.2)  # well inside that phase
     sent = time.monotonic()
     child.send_signal(number)
     _, err = child.communicate(timeout=30)

@@ -107,7 +107,7 @@ def restore_file(args, input_path, output_path, kernel, *, progress, executor=No
     options = dict(prior=_prior(args), channel_axis=channel_axis, rng=args.seed,
                    exact=args.exact, progress=progress, tile_size=args.tile, executor=executor,
                    device=None if args.prior == "dip" else args.device)
-    denoise = partial(api.denoise, oracle=getattr(args, "oracle", True))
+    denoise = partial(api.denoise, oracle=args.oracle)
     start = time.perf_counter()
     compared, label = image, "input:"
     if args.task == "upscale":

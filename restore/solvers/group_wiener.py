@@ -26,7 +26,8 @@ EIGENVALUE_FLOOR = 1e-9
 #: The groups' arithmetic (their covariances are small and well scaled).
 WORKING_DTYPE = np.float32
 
-#: Groups filtered per batch (bounds memory: a batch holds ``d x d`` covariances).
+#: Groups filtered per batch (bounds memory: a batch holds ``K x K`` Gram matrices and
+#: ``K x d`` patches per group).
 GROUPS_PER_BATCH = 1024
 
 
@@ -88,11 +89,11 @@ def patch_mean_variance(noise_var, shape, p):
     if np.ndim(noise_var) == 0:
         return None
     noise_var = np.asarray(noise_var, dtype=np.float64)
-    if noise_var.size and np.ptp(noise_var) == 0 and noise_var.shape == shape:
-        return None  # a constant map: the scalar path, exactly
     if noise_var.shape != shape:
         raise ValueError(f"noise map of shape {noise_var.shape} does not match the image's "
                          f"{shape}; give one standard deviation per pixel")
+    if np.ptp(noise_var) == 0:
+        return None  # a constant map: the scalar path, exactly
     return sliding_window_view(noise_var, (p, p)).mean(axis=(2, 3))
 
 
@@ -138,6 +139,7 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
     rows, cols = match_groups(pilot, settings)
     n_groups, size = rows.shape
     mapped_var = patch_mean_variance(noise_var, noisy.shape, p)
+    group_var = None if mapped_var is not None else np.max(noise_var)
     noisy_patches = sliding_window_view(noisy.astype(WORKING_DTYPE, copy=False), (p, p))
     pilot_patches = sliding_window_view(np.asarray(pilot, dtype=WORKING_DTYPE), (p, p))
     height, width = noisy.shape
@@ -146,7 +148,7 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
     offsets = (np.arange(p)[:, None] * width + np.arange(p)[None, :]).ravel()
     for start in range(0, n_groups, GROUPS_PER_BATCH):
         r, c = rows[start:start + GROUPS_PER_BATCH], cols[start:start + GROUPS_PER_BATCH]
-        member_var = (np.full((len(r), 1), np.max(noise_var), dtype=WORKING_DTYPE)
+        member_var = (np.full((len(r), 1), group_var, dtype=WORKING_DTYPE)
                       if mapped_var is None else mapped_var[r, c].astype(WORKING_DTYPE))
         estimates = filter_groups(noisy_patches[r, c].reshape(len(r), size, p * p),
                                   pilot_patches[r, c].reshape(len(r), size, p * p),

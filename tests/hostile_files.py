@@ -57,38 +57,39 @@ SITECUSTOMIZE = """
 import os, time
 phase, marker = os.environ.get("HOSTILE_PHASE"), os.environ.get("HOSTILE_MARKER")
 
-def mark():
+def stall():
+    # mark the phase, then stay in it: a fast machine would otherwise leave it before
+    # the signal comes
     open(marker, "w").close()
+    time.sleep(60)
 
-if phase == "start":  # the command has begun its first file: stall there
+if phase == "start":  # the command has begun its first file
     from restore.cli import restore_file as module
     first = module.restore_file
     def stalled_start(*args, **kwargs):
-        mark()
-        time.sleep(60)
+        stall()
         return first(*args, **kwargs)
     module.restore_file = stalled_start
 elif phase == "eigen":
     from priors.gmm import GaussianMixturePrior
     eigen = GaussianMixturePrior._eigen
     def slow_eigen(self):
-        mark()
+        stall()
         return eigen(self)
     GaussianMixturePrior._eigen = slow_eigen
 elif phase == "restore":
     from restore.recipes.denoise import DenoiseRecipe
     restore = DenoiseRecipe.restore
-    def marked_restore(self, *args, **kwargs):
-        mark()
+    def stalled_restore(self, *args, **kwargs):
+        stall()
         return restore(self, *args, **kwargs)
-    DenoiseRecipe.restore = marked_restore
+    DenoiseRecipe.restore = stalled_restore
 elif phase == "write":
     from restore.io import encoders
     def stalling_png(file, pixels):
         file.write(b"half a PNG")
         file.flush()
-        mark()
-        time.sleep(60)
+        stall()
     encoders.encode_png = stalling_png
 """
 

@@ -80,14 +80,25 @@ class Recipe:
         pixels each, exact for per-pixel x-steps), capped at 16 patches, at least 4, plus
         the oracle stage's reach; even."""
         patch_size = prior.patch_size
-        reach = len(self.schedule_for(prior).betas(sigma)) * (patch_size - 1)
-        margin = max(4 * patch_size, min(reach, 16 * patch_size))
-        margin += 0 if self.oracle is None else self.oracle.reach()
+        margin = 0
+        for schedule, oracle in self.plane_settings_choices(prior):
+            reach = len(schedule.betas(sigma)) * (patch_size - 1)
+            margin = max(margin, max(4 * patch_size, min(reach, 16 * patch_size))
+                         + (0 if oracle is None else oracle.reach()))
         return margin + margin % 2
 
     def schedule_for(self, prior):
         """The EPLL schedule for ``prior`` (a task may keep one per prior)."""
         return self.schedule
+
+    def plane_settings(self, prior, plane_sigma):
+        """``(schedule, oracle)`` for a plane of noise ``plane_sigma`` (a task may choose
+        them by noise level)."""
+        return self.schedule_for(prior), self.oracle
+
+    def plane_settings_choices(self, prior):
+        """Every ``(schedule, oracle)`` :meth:`plane_settings` may give (tile margins)."""
+        return [(self.schedule_for(prior), self.oracle)]
 
     # ------------------------------------------------------------------ the steps
     def restore_image(self, image, data, sigma, prior, *, channel_axis=None, **options):
@@ -150,13 +161,13 @@ class Recipe:
                 np.ascontiguousarray(plane), data, operator)
             start = self.start(observed, plane_data, sigma, prior, rng=rng, exact=exact,
                                device=device)
-            restored = epll(observed, plane_operator, plane_sigma, prior,
-                            self.schedule_for(prior), init=start, exact=exact, fast=self.fast,
-                            patch_window=self.patch_window, rng=rng, progress=progress,
-                            clip=clip, stopwatch=stopwatch, device=device)
-            if self.oracle is not None:
+            schedule, oracle = self.plane_settings(prior, plane_sigma)
+            restored = epll(observed, plane_operator, plane_sigma, prior, schedule, init=start,
+                            exact=exact, fast=self.fast, patch_window=self.patch_window, rng=rng,
+                            progress=progress, clip=clip, stopwatch=stopwatch, device=device)
+            if oracle is not None:
                 with stopwatch.stage("oracle"):
-                    restored = self.oracle(observed, restored, np.square(plane_sigma))
+                    restored = oracle(observed, restored, np.square(plane_sigma))
                 restored = np.clip(restored, 0, 1) if clip else restored
             return np.ascontiguousarray(restored[kept])
 

@@ -11,7 +11,8 @@ from restore.core.stopwatch import NoStopwatch
 from restore.core.validation import SIGMA_MAX, SIGMA_MIN, to_channels_last
 from restore.recipes.base import Recipe
 from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, CORRELATED_COUPLING, DEFAULT_PRIORS,
-                                      DENOISE_ORACLE, DENOISE_SCHEDULE, IMAGE_DENOISE_SCHEDULE,
+                                      DENOISE_NOISE_BANDS, DENOISE_ORACLE, DENOISE_SCHEDULE,
+                                      IMAGE_DENOISE_SCHEDULE,
                                       POISSON_GAUSSIAN_METHOD, PRIOR_DENOISE_SCHEDULES)
 from restore.solvers.group_wiener import GroupWiener
 from restore.solvers.schedule import Schedule
@@ -35,6 +36,10 @@ class DenoiseRecipe(Recipe):
     poisson_gaussian: str = POISSON_GAUSSIAN_METHOD
     #: The second stage after EPLL (:mod:`restore.solvers.group_wiener`); None: EPLL alone.
     oracle: Optional[GroupWiener] = DENOISE_ORACLE
+    #: ``(least sigma, schedule, oracle)``, rising: a plane of white noise at least that
+    #: strong takes the last such band's pilot schedule and oracle stage (with an oracle,
+    #: and a prior without a schedule of its own).
+    noise_bands: tuple = DENOISE_NOISE_BANDS
 
     def operator(self, data=None):
         return Identity()
@@ -42,6 +47,21 @@ class DenoiseRecipe(Recipe):
     def schedule_for(self, prior):
         """``prior_schedules`` where the prior's class has its own, else ``schedule``."""
         return self.prior_schedules.get(type(prior).__name__, self.schedule)
+
+    def _bands_apply(self, prior):
+        return self.oracle is not None and type(prior).__name__ not in self.prior_schedules
+
+    def plane_settings(self, prior, plane_sigma):
+        """:meth:`Recipe.plane_settings`, or for one noise level (not a map) the band's."""
+        settings = super().plane_settings(prior, plane_sigma)
+        if self._bands_apply(prior) and np.ndim(plane_sigma) == 0:
+            for least, schedule, oracle in self.noise_bands:
+                settings = (schedule, oracle) if plane_sigma >= least else settings
+        return settings
+
+    def plane_settings_choices(self, prior):
+        bands = [(s, o) for _, s, o in self.noise_bands] if self._bands_apply(prior) else []
+        return super().plane_settings_choices(prior) + bands
 
     def restore_poisson_gaussian(self, image, noise, prior, **options):
         """Denoise Poisson-Gaussian ``noise`` (a :class:`restore.core.anscombe.PoissonGaussian`)

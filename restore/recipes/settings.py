@@ -24,6 +24,14 @@ PRIOR_DENOISE_SCHEDULES = {"VAEPrior": Schedule(lambda_factor=64.0,
 #: EPLL's result the pilot (NL-Bayes's second step). docs/tuning.md#oracle-stage
 #: (benchmarks/results/oracle_tuning.json)
 DENOISE_ORACLE = GroupWiener(patch_size=8, stride=4, radius=16, group_size=32)
+#: Stronger white noise (per plane, on the [0, 1] scale): a shorter pilot schedule, which
+#: smooths less, and more oracle passes. docs/tuning.md#pilot-schedule
+#: (benchmarks/results/pilot_schedule_tuning*.json)
+DENOISE_NOISE_BANDS = (
+    (20 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),
+     GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=2)),
+    (40 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),
+     GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=3)))
 #: Poisson-Gaussian noise: denoised under the model's noise map ("noise-map") rather than
 #: through the generalised Anscombe transform ("anscombe"). docs/tuning.md#poisson-gaussian-noise
 #: (benchmarks/results/train400_poisson_gaussian_n10_direct-choice.json)

@@ -23,21 +23,19 @@ def nearest_patches(image, ref_rows, ref_cols, patch_size, radius, group_size):
         c0 = ref_cols[ref % n_cols]
         top, bottom = max(0, r0 - radius), min(last_row, r0 + radius)
         left, right = max(0, c0 - radius), min(last_col, c0 + radius)
-        distances = np.empty(window, dtype=np.float32)
-        cand_rows = np.empty(window, dtype=np.int64)
-        cand_cols = np.empty(window, dtype=np.int64)
-        n = 0
-        for r in range(top, bottom + 1):
-            for c in range(left, right + 1):
-                acc = np.float32(0.0)
-                for a in range(p):
-                    for b in range(p):
-                        t = image[r0 + a, c0 + b] - image[r + a, c + b]
-                        acc += t * t
-                distances[n] = np.float32(-1.0) if (r == r0 and c == c0) else acc
-                cand_rows[n] = r
-                cand_cols[n] = c
-                n += 1
+        width = right - left + 1
+        n = (bottom - top + 1) * width
+        distances = np.zeros(window, dtype=np.float32)
+        for r in range(top, bottom + 1):  # a row of candidates at once: vectorises
+            row = distances[(r - top) * width:(r - top + 1) * width]
+            for a in range(p):
+                candidates, reference = image[r + a], image[r0 + a]
+                for b in range(p):
+                    value = reference[c0 + b]
+                    for j in range(width):
+                        t = value - candidates[left + b + j]
+                        row[j] += t * t
+        distances[(r0 - top) * width + c0 - left] = -1.0  # the reference: always a member
         threshold = np.partition(distances[:n], group_size - 1)[group_size - 1]
         below = 0  # candidates strictly nearer than the group's farthest
         for i in range(n):
@@ -46,7 +44,7 @@ def nearest_patches(image, ref_rows, ref_cols, patch_size, radius, group_size):
         for i in range(n):  # members in scan order, ties kept by position
             if distances[i] < threshold or (distances[i] == threshold and ties > 0):
                 ties -= distances[i] == threshold
-                rows[ref, k] = cand_rows[i]
-                cols[ref, k] = cand_cols[i]
+                rows[ref, k] = top + i // width
+                cols[ref, k] = left + i % width
                 k += 1
     return rows, cols

@@ -14,6 +14,8 @@ noisy patches cannot: which patches are alike and the group's covariance.
 """
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,9 +45,11 @@ class GroupWiener:
     radius: int = 16
     #: Patches per group, the reference included.
     group_size: int = 32
+    #: Times the stage runs, each on the last result as its pilot.
+    passes: int = 1
 
     def __post_init__(self):
-        for name in ("patch_size", "stride", "group_size"):
+        for name in ("patch_size", "stride", "group_size", "passes"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"GroupWiener {name} must be at least 1, "
                                  f"got {getattr(self, name)}")
@@ -55,13 +59,15 @@ class GroupWiener:
     def reach(self):
         """How far (pixels) an output pixel's value depends on the pilot and the image: its
         patches' groups have references ``radius`` away, whose own search looks ``radius``
-        further."""
-        return 2 * self.radius + 2 * self.patch_size
+        further; each pass as far again."""
+        return self.passes * (2 * self.radius + 2 * self.patch_size)
 
     def __call__(self, noisy, pilot, noise_var):
         """Refine ``pilot`` (EPLL's result) of the 2-D ``noisy`` image; ``noise_var`` a
         number or a per-pixel map of noisy's shape. Returns float32 (or noisy's float64)."""
-        return group_wiener(noisy, pilot, noise_var, self)
+        for _ in range(self.passes):
+            pilot = group_wiener(noisy, pilot, noise_var, self)
+        return pilot
 
 
 def reference_corners(length, patch_size, stride):
@@ -98,7 +104,8 @@ def patch_mean_variance(noise_var, shape, p):
 
 
 def filter_groups(noisy_groups, pilot_groups, member_var):
-    """The empirical Wiener estimate of each member, ``(n, K, d)`` arrays in and out;
+    """The empirical Wiener estimate of each member, ``(n, K, d)`` arrays in and out (run
+    under a one-thread BLAS limit: many small problems);
     ``member_var`` the noise variance of each member, ``(n, K)``, or of each group's
     members alike, ``(n, 1)``.
 
@@ -111,21 +118,39 @@ def filter_groups(noisy_groups, pilot_groups, member_var):
     mean = pilot_groups.mean(axis=1, keepdims=True)
     centred = pilot_groups - mean
     gram = np.matmul(centred, centred.transpose(0, 2, 1))
-    with threadpool_limits(1, user_api="blas"):  # many small problems: no threads
-        if member_var.shape[1] == 1:
-            regularised = gram + (size * member_var)[:, :, None] * np.eye(size, dtype=gram.dtype)
-            projections = np.matmul(centred, (noisy_groups - mean).transpose(0, 2, 1))
-            weights = np.linalg.solve(regularised.astype(np.float64),  # nearly singular at
-                                      projections.astype(np.float64))  # tiny noise
-            return mean + np.matmul(weights.transpose(0, 2, 1).astype(centred.dtype), centred)
-        eigenvalues, vectors = np.linalg.eigh(gram / size)
-        kept = eigenvalues > EIGENVALUE_FLOOR * np.maximum(eigenvalues[:, -1:], 1e-30)
-        eigenvalues = np.where(kept, eigenvalues, 0.0)
-        scale = np.where(kept, 1 / np.sqrt(size * np.where(kept, eigenvalues, 1.0)), 0.0)
-        basis = np.matmul(centred.transpose(0, 2, 1), vectors) * scale[:, None, :]  # (n, d, K)
-        gains = eigenvalues[:, None, :] / (eigenvalues[:, None, :] + member_var[:, :, None])
-        coefficients = np.matmul(noisy_groups - mean, basis) * gains
-        return mean + np.matmul(coefficients, basis.transpose(0, 2, 1))
+    if member_var.shape[1] == 1:
+        regularised = gram + (size * member_var)[:, :, None] * np.eye(size, dtype=gram.dtype)
+        projections = np.matmul(centred, (noisy_groups - mean).transpose(0, 2, 1))
+        weights = np.linalg.solve(regularised.astype(np.float64),  # nearly singular at
+                                  projections.astype(np.float64))  # tiny noise
+        return mean + np.matmul(weights.transpose(0, 2, 1).astype(centred.dtype), centred)
+    eigenvalues, vectors = np.linalg.eigh(gram / size)
+    kept = eigenvalues > EIGENVALUE_FLOOR * np.maximum(eigenvalues[:, -1:], 1e-30)
+    eigenvalues = np.where(kept, eigenvalues, 0.0)
+    scale = np.where(kept, 1 / np.sqrt(size * np.where(kept, eigenvalues, 1.0)), 0.0)
+    basis = np.matmul(centred.transpose(0, 2, 1), vectors) * scale[:, None, :]  # (n, d, K)
+    gains = eigenvalues[:, None, :] / (eigenvalues[:, None, :] + member_var[:, :, None])
+    coefficients = np.matmul(noisy_groups - mean, basis) * gains
+    return mean + np.matmul(coefficients, basis.transpose(0, 2, 1))
+
+
+def map_bounded(function, items):
+    """``function`` over ``items`` on numba's thread count (numpy's small matrix products
+    release the GIL), results in order, at most two per thread in flight (bounds memory)."""
+    import numba
+
+    workers = numba.get_num_threads()
+    if workers == 1:
+        yield from map(function, items)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="group-wiener") as pool:
+        pending = deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
@@ -142,19 +167,22 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
     group_var = None if mapped_var is not None else np.max(noise_var)
     noisy_patches = sliding_window_view(noisy.astype(WORKING_DTYPE, copy=False), (p, p))
     pilot_patches = sliding_window_view(np.asarray(pilot, dtype=WORKING_DTYPE), (p, p))
+
+    def filter_batch(start):
+        r, c = rows[start:start + GROUPS_PER_BATCH], cols[start:start + GROUPS_PER_BATCH]
+        member_var = (np.full((len(r), 1), group_var, dtype=WORKING_DTYPE)
+                      if mapped_var is None else mapped_var[r, c].astype(WORKING_DTYPE))
+        return r, c, filter_groups(noisy_patches[r, c].reshape(len(r), size, p * p),
+                                   pilot_patches[r, c].reshape(len(r), size, p * p), member_var)
+
     height, width = noisy.shape
     total = np.zeros(height * width)
     count = np.zeros(height * width)
     offsets = (np.arange(p)[:, None] * width + np.arange(p)[None, :]).ravel()
-    for start in range(0, n_groups, GROUPS_PER_BATCH):
-        r, c = rows[start:start + GROUPS_PER_BATCH], cols[start:start + GROUPS_PER_BATCH]
-        member_var = (np.full((len(r), 1), group_var, dtype=WORKING_DTYPE)
-                      if mapped_var is None else mapped_var[r, c].astype(WORKING_DTYPE))
-        estimates = filter_groups(noisy_patches[r, c].reshape(len(r), size, p * p),
-                                  pilot_patches[r, c].reshape(len(r), size, p * p),
-                                  member_var)
-        pixels = ((r * width + c)[:, :, None] + offsets).ravel()
-        total += np.bincount(pixels, estimates.ravel(), height * width)
-        count += np.bincount(pixels, None, height * width)
+    with threadpool_limits(1, user_api="blas"):  # many small problems: threads over batches
+        for r, c, estimates in map_bounded(filter_batch, range(0, n_groups, GROUPS_PER_BATCH)):
+            pixels = ((r * width + c)[:, :, None] + offsets).ravel()
+            total += np.bincount(pixels, estimates.ravel(), height * width)
+            count += np.bincount(pixels, None, height * width)
     refined = np.where(count > 0, total / np.maximum(count, 1), np.ravel(pilot))
     return refined.reshape(height, width).astype(dtype, copy=False)

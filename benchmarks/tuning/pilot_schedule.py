@@ -1,0 +1,101 @@
+"""Choose how much EPLL the oracle stage needs: shorter pilot schedules, then the stage.
+
+Usage::
+
+    python -m benchmarks.tuning.pilot_schedule --train ../shared/data/train400 \\
+        --bsds ../shared/data/bsds500_test [--sigmas 15 25 50] \\
+        [--schedules 1,4,8,16,32,64 1,4,16,64 1,8,64] [--passes 1 2]
+
+The images and noise of :mod:`benchmarks.tuning.oracle_stage` (every 50th Train400 and
+every 40th BSDS500-test image, grey). For each listed schedule (the denoising schedule's
+``beta_factors``, its ``lambda_factor`` kept), EPLL with the default prior gives a pilot;
+the default :class:`restore.solvers.group_wiener.GroupWiener` then refines it once, and
+with ``--passes 2`` once more with the first result as the pilot. Writes
+``benchmarks/results/pilot_schedule_tuning.json`` and prints, per schedule and pass, the
+mean PSNR against the full schedule with one pass, and the median seconds per image.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from benchmarks.harness.machine import machine_info, utc_now
+from benchmarks.harness.results import RESULTS_DIR, shown_path, write_json_atomic
+from benchmarks.harness.scoring import psnr
+from benchmarks.tuning.oracle_stage import training_images
+
+
+def parse_schedule(text):
+    """``"1,4,16,64"`` -> ``(1.0, 4.0, 16.0, 64.0)``."""
+    return tuple(float(value) for value in text.split(","))
+
+
+def label(factors, passes):
+    return f"{','.join(f'{f:g}' for f in factors)} x{passes}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.tuning.pilot_schedule")
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--bsds", required=True)
+    parser.add_argument("--sigmas", nargs="+", type=float, default=[15.0, 25.0, 50.0])
+    parser.add_argument("--schedules", nargs="+", type=parse_schedule,
+                        default=[parse_schedule(t) for t in ("1,4,8,16,32,64", "1,4,16,64",
+                                                            "1,8,64", "1,16")])
+    parser.add_argument("--passes", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    from priors.registry import get_prior
+    from restore.recipes import DENOISE
+
+    prior = get_prior(DENOISE.default_prior)
+    stage = DENOISE.oracle
+    reference = label(DENOISE.schedule.beta_factors, 1)
+    rows = []
+    for index, (name, clean) in enumerate(training_images(args.train, args.bsds)):
+        for sigma in args.sigmas:
+            rng = np.random.default_rng([args.seed, index, int(sigma * 100)])
+            noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
+            row = dict(image=name, sigma=sigma)
+            for factors in args.schedules:
+                recipe = dataclasses.replace(
+                    DENOISE, oracle=None,
+                    schedule=dataclasses.replace(DENOISE.schedule, beta_factors=factors))
+                start = time.perf_counter()
+                estimate = recipe.restore(noisy, sigma / 255, prior, rng=0)
+                row[label(factors, 0)] = psnr(clean, estimate)
+                for passes in range(1, max(args.passes) + 1):
+                    estimate = np.clip(stage(noisy, estimate, (sigma / 255) ** 2), 0, 1)
+                    if passes in args.passes:
+                        row[label(factors, passes)] = psnr(clean, estimate)
+                        row[label(factors, passes) + " seconds"] = time.perf_counter() - start
+            rows.append(row)
+            print(f"{name} sigma {sigma:g}: " + ", ".join(
+                f"{key} {value:.2f}" for key, value in row.items()
+                if key not in ("image", "sigma") and not key.endswith("seconds")),
+                file=sys.stderr, flush=True)
+    labels = [label(f, p) for f in args.schedules for p in args.passes]
+    summary = {f"{key} sigma {sigma:g}": dict(
+        gain=statistics.mean(r[key] - r[reference] for r in rows if r["sigma"] == sigma),
+        seconds=statistics.median(r[f"{key} seconds"] for r in rows if r["sigma"] == sigma))
+        for key in labels for sigma in args.sigmas if reference in rows[0]}
+    path = RESULTS_DIR / "pilot_schedule_tuning.json"
+    command = "python -m benchmarks.tuning.pilot_schedule " + " ".join(
+        argv if argv is not None else sys.argv[1:])
+    write_json_atomic(path, dict(settings=dict(vars(args), command=command, json=shown_path(path),
+                                               reference=reference, machine=machine_info(),
+                                               finished=utc_now()),
+                                 summary=summary, rows=rows))
+    for key, value in summary.items():
+        print(f"{key}: {value['gain']:+.3f} dB against {reference}, "
+              f"median {value['seconds']:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -90,7 +90,7 @@ def test_small_windows_shrink_the_groups():
 
 
 @pytest.mark.parametrize("name, value", [("patch_size", 0), ("stride", 0), ("group_size", 0),
-                                         ("radius", -1)])
+                                         ("radius", -1), ("passes", 0)])
 def test_settings_are_checked(name, value):
     with pytest.raises(ValueError, match=name):
         GroupWiener(**{name: value})
@@ -99,3 +99,34 @@ def test_settings_are_checked(name, value):
 def test_a_noise_map_of_another_shape_is_refused():
     with pytest.raises(ValueError, match="does not match"):
         group_wiener(np.zeros((20, 20)), np.zeros((20, 20)), np.zeros((10, 20)))
+
+
+def test_passes_refine_their_own_result_and_reach_as_far_again():
+    rng = np.random.default_rng(8)
+    clean = 0.5 + 0.3 * np.sin(np.add.outer(np.arange(40), np.arange(40)) / 3)
+    noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    pilot = clean + 0.04 * rng.standard_normal(clean.shape)
+    once, twice = GroupWiener(), GroupWiener(passes=2)
+    np.testing.assert_allclose(twice(noisy, pilot, 0.01),
+                               once(noisy, once(noisy, pilot, 0.01), 0.01), atol=1e-7)
+    assert twice.reach() == 2 * once.reach()
+
+
+def test_identical_channels_are_filtered_as_one_with_half_the_noise():
+    # joint patches [x, x]: Gram and projections double, so the filter is the plane's
+    # under half the variance
+    rng = np.random.default_rng(9)
+    clean = 0.5 + 0.3 * np.sin(np.add.outer(np.arange(36), 2 * np.arange(36)) / 5)
+    noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    pilot = clean + 0.03 * rng.standard_normal(clean.shape)
+    joint = group_wiener(np.dstack([noisy, noisy]), np.dstack([pilot, pilot]), 0.01)
+    plane = group_wiener(noisy, pilot, 0.005)
+    np.testing.assert_allclose(joint[..., 0], plane, atol=1e-5)
+    np.testing.assert_allclose(joint[..., 1], plane, atol=1e-5)
+    np.testing.assert_allclose(group_wiener(noisy[..., None], pilot[..., None], 0.01)[..., 0],
+                               group_wiener(noisy, pilot, 0.01), atol=1e-7)
+
+
+def test_channels_under_a_noise_map_are_refused():
+    with pytest.raises(ValueError, match="one noise variance"):
+        group_wiener(np.zeros((20, 20, 3)), np.zeros((20, 20, 3)), np.full((20, 20), 0.01))

@@ -4,14 +4,14 @@ Usage::
 
     python -m benchmarks.tuning.pilot_schedule --train ../shared/data/train400 \\
         --bsds ../shared/data/bsds500_test [--sigmas 15 25 50] \\
-        [--schedules 1,4,8,16,32,64 1,4,16,64 1,8,64] [--passes 1 2]
+        [--schedules 1,4,8,16,32,64 1,4,16,64 1,8,64] [--passes 1 2] [--tag NAME]
 
 The images and noise of :mod:`benchmarks.tuning.oracle_stage` (every 50th Train400 and
 every 40th BSDS500-test image, grey). For each listed schedule (the denoising schedule's
 ``beta_factors``, its ``lambda_factor`` kept), EPLL with the default prior gives a pilot;
 the default :class:`restore.solvers.group_wiener.GroupWiener` then refines it once, and
 with ``--passes 2`` once more with the first result as the pilot. Writes
-``benchmarks/results/pilot_schedule_tuning.json`` and prints, per schedule and pass, the
+``benchmarks/results/pilot_schedule_tuning[_NAME].json`` and prints, per schedule and pass, the
 mean PSNR against the full schedule with one pass, and the median seconds per image.
 """
 from __future__ import annotations
@@ -49,6 +49,7 @@ def main(argv=None):
                                                             "1,8,64", "1,16")])
     parser.add_argument("--passes", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tag", default="", help="suffix of the results file's name")
     args = parser.parse_args(argv)
     from priors.registry import get_prior
     from restore.recipes import DENOISE
@@ -84,7 +85,7 @@ def main(argv=None):
         gain=statistics.mean(r[key] - r[reference] for r in rows if r["sigma"] == sigma),
         seconds=statistics.median(r[f"{key} seconds"] for r in rows if r["sigma"] == sigma))
         for key in labels for sigma in args.sigmas if reference in rows[0]}
-    path = RESULTS_DIR / "pilot_schedule_tuning.json"
+    path = RESULTS_DIR / f"pilot_schedule_tuning{'_' + args.tag if args.tag else ''}.json"
     command = "python -m benchmarks.tuning.pilot_schedule " + " ".join(
         argv if argv is not None else sys.argv[1:])
     write_json_atomic(path, dict(settings=dict(vars(args), command=command, json=shown_path(path),

@@ -154,35 +154,45 @@ def map_bounded(function, items):
 
 
 def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
-    """:class:`GroupWiener` on a 2-D image: every estimate of a pixel averaged; pixels
-    in no group (none, the grid covering every pixel) keep the pilot's value."""
+    """:class:`GroupWiener` on a 2-D image, or jointly on the channels of an ``(H, W, C)``
+    one (patches of ``C p^2`` values, groups matched on the pilot's channel mean, one noise
+    variance for every channel): every estimate of a pixel averaged; pixels in no group
+    (none, the grid covering every pixel) keep the pilot's value."""
     noisy = np.asarray(noisy)
     dtype = noisy.dtype if noisy.dtype == np.float64 else np.float32
     p = settings.patch_size
-    if min(noisy.shape) < p:
+    if min(noisy.shape[:2]) < p:
         return np.asarray(pilot, dtype=dtype)
-    rows, cols = match_groups(pilot, settings)
+    channels = 1 if noisy.ndim == 2 else noisy.shape[2]
+    if noisy.ndim == 3 and np.ndim(noise_var) != 0:
+        raise ValueError("the joint group Wiener filter of channels takes one noise variance; "
+                         "filter the planes one by one under a noise map")
+    pilot = np.asarray(pilot, dtype=WORKING_DTYPE)
+    rows, cols = match_groups(pilot if noisy.ndim == 2 else pilot.mean(axis=2), settings)
     n_groups, size = rows.shape
     mapped_var = patch_mean_variance(noise_var, noisy.shape, p)
     group_var = None if mapped_var is not None else np.max(noise_var)
-    noisy_patches = sliding_window_view(noisy.astype(WORKING_DTYPE, copy=False), (p, p))
-    pilot_patches = sliding_window_view(np.asarray(pilot, dtype=WORKING_DTYPE), (p, p))
+    noisy_patches = sliding_window_view(noisy.astype(WORKING_DTYPE, copy=False), (p, p),
+                                        axis=(0, 1))
+    pilot_patches = sliding_window_view(pilot, (p, p), axis=(0, 1))
 
     def filter_batch(start):
         r, c = rows[start:start + GROUPS_PER_BATCH], cols[start:start + GROUPS_PER_BATCH]
         member_var = (np.full((len(r), 1), group_var, dtype=WORKING_DTYPE)
                       if mapped_var is None else mapped_var[r, c].astype(WORKING_DTYPE))
-        return r, c, filter_groups(noisy_patches[r, c].reshape(len(r), size, p * p),
-                                   pilot_patches[r, c].reshape(len(r), size, p * p), member_var)
+        return r, c, filter_groups(noisy_patches[r, c].reshape(len(r), size, -1),
+                                   pilot_patches[r, c].reshape(len(r), size, -1), member_var)
 
-    height, width = noisy.shape
-    total = np.zeros(height * width)
-    count = np.zeros(height * width)
-    offsets = (np.arange(p)[:, None] * width + np.arange(p)[None, :]).ravel()
+    height, width = noisy.shape[:2]
+    length = height * width * channels
+    total = np.zeros(length)
+    count = np.zeros(length)
+    offsets = (np.arange(channels)[:, None, None]  # a patch's values: channel, row, column
+               + channels * (np.arange(p)[:, None] * width + np.arange(p)[None, :])).ravel()
     with threadpool_limits(1, user_api="blas"):  # many small problems: threads over batches
         for r, c, estimates in map_bounded(filter_batch, range(0, n_groups, GROUPS_PER_BATCH)):
-            pixels = ((r * width + c)[:, :, None] + offsets).ravel()
-            total += np.bincount(pixels, estimates.ravel(), height * width)
-            count += np.bincount(pixels, None, height * width)
+            pixels = (channels * (r * width + c)[:, :, None] + offsets).ravel()
+            total += np.bincount(pixels, estimates.ravel(), length)
+            count += np.bincount(pixels, None, length)
     refined = np.where(count > 0, total / np.maximum(count, 1), np.ravel(pilot))
-    return refined.reshape(height, width).astype(dtype, copy=False)
+    return refined.reshape(noisy.shape).astype(dtype, copy=False)

@@ -130,3 +130,39 @@ def test_identical_channels_are_filtered_as_one_with_half_the_noise():
 def test_channels_under_a_noise_map_are_refused():
     with pytest.raises(ValueError, match="one noise variance"):
         group_wiener(np.zeros((20, 20, 3)), np.zeros((20, 20, 3)), np.full((20, 20), 0.01))
+
+
+def test_the_cholesky_ridge_solve_equals_lu_and_flags_what_it_cannot_factor():
+    from restore.solvers._group_filter import ridge_solve
+
+    rng = np.random.default_rng(10)
+    centred = rng.standard_normal((5, 6, 9)).astype(np.float32)
+    gram = centred @ centred.transpose(0, 2, 1)
+    rhs = rng.standard_normal((5, 6, 6)).astype(np.float32)
+    ridge = np.array([1e-3, 0.1, 1.0, 10.0, 0.0])
+    gram[4] = 0.0  # singular, no ridge: no Cholesky factor
+    weights, ok = ridge_solve(gram, rhs, ridge)
+    np.testing.assert_array_equal(ok, [True, True, True, True, False])
+    expected = np.linalg.solve(gram[:4] + ridge[:4, None, None] * np.eye(6), rhs[:4])
+    np.testing.assert_allclose(weights[:4], expected, rtol=1e-6, atol=1e-8)
+
+
+def test_patches_are_added_where_they_lie_channel_by_channel():
+    from restore.solvers._group_filter import add_patches
+
+    rng = np.random.default_rng(11)
+    height, width, channels, p = 9, 11, 2, 3
+    rows, cols = rng.integers(0, height - p + 1, (4, 5)), rng.integers(0, width - p + 1, (4, 5))
+    estimates = rng.standard_normal((4, 5, channels * p * p))
+    total, count = np.zeros(height * width * channels), np.zeros(height * width * channels)
+    add_patches(total, count, estimates, rows, cols, width, channels, p)
+    expected_total = np.zeros((height, width, channels))
+    expected_count = np.zeros((height, width, channels))
+    for g in range(4):
+        for k in range(5):
+            r, c = rows[g, k], cols[g, k]
+            patch = estimates[g, k].reshape(channels, p, p).transpose(1, 2, 0)
+            expected_total[r:r + p, c:c + p] += patch
+            expected_count[r:r + p, c:c + p] += 1
+    np.testing.assert_allclose(total.reshape(height, width, channels), expected_total)
+    np.testing.assert_array_equal(count.reshape(height, width, channels), expected_count)

@@ -119,10 +119,14 @@ def filter_groups(noisy_groups, pilot_groups, member_var):
     centred = pilot_groups - mean
     gram = np.matmul(centred, centred.transpose(0, 2, 1))
     if member_var.shape[1] == 1:
-        regularised = gram + (size * member_var)[:, :, None] * np.eye(size, dtype=gram.dtype)
+        from restore.solvers._group_filter import ridge_solve
+
+        ridge = size * member_var[:, 0].astype(np.float64)
         projections = np.matmul(centred, (noisy_groups - mean).transpose(0, 2, 1))
-        weights = np.linalg.solve(regularised.astype(np.float64),  # nearly singular at
-                                  projections.astype(np.float64))  # tiny noise
+        weights, ok = ridge_solve(gram, projections, ridge)
+        if not ok.all():  # Cholesky met rounding at a negligible ridge: LU there
+            regularised = gram[~ok] + ridge[~ok, None, None] * np.eye(size)
+            weights[~ok] = np.linalg.solve(regularised, projections[~ok].astype(np.float64))
         return mean + np.matmul(weights.transpose(0, 2, 1).astype(centred.dtype), centred)
     eigenvalues, vectors = np.linalg.eigh(gram / size)
     kept = eigenvalues > EIGENVALUE_FLOOR * np.maximum(eigenvalues[:, -1:], 1e-30)
@@ -183,16 +187,14 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
         return r, c, filter_groups(noisy_patches[r, c].reshape(len(r), size, -1),
                                    pilot_patches[r, c].reshape(len(r), size, -1), member_var)
 
+    from restore.solvers._group_filter import add_patches
+
     height, width = noisy.shape[:2]
     length = height * width * channels
     total = np.zeros(length)
     count = np.zeros(length)
-    offsets = (np.arange(channels)[:, None, None]  # a patch's values: channel, row, column
-               + channels * (np.arange(p)[:, None] * width + np.arange(p)[None, :])).ravel()
     with threadpool_limits(1, user_api="blas"):  # many small problems: threads over batches
         for r, c, estimates in map_bounded(filter_batch, range(0, n_groups, GROUPS_PER_BATCH)):
-            pixels = (channels * (r * width + c)[:, :, None] + offsets).ravel()
-            total += np.bincount(pixels, estimates.ravel(), length)
-            count += np.bincount(pixels, None, length)
+            add_patches(total, count, estimates, r, c, width, channels, p)
     refined = np.where(count > 0, total / np.maximum(count, 1), np.ravel(pilot))
     return refined.reshape(noisy.shape).astype(dtype, copy=False)

@@ -137,3 +137,23 @@ def test_denoise_refines_epll_by_the_oracle_stage_unless_told_not_to():
         pilot = group_wiener(noisy, pilot, 0.2**2, oracle)
     np.testing.assert_allclose(denoise(noisy, 0.2, prior="gmm-untied", rng=0),
                                np.clip(pilot, 0, 1), atol=1e-6)
+
+
+def test_rgb_takes_one_oracle_stage_on_its_channels_jointly_after_the_planes():
+    from priors.registry import get_prior
+    from restore.recipes import DENOISE
+
+    rng = np.random.default_rng(12)
+    grid = np.add.outer(np.arange(40), np.arange(40)) / 5
+    clean = np.dstack([0.5 + 0.3 * np.sin(grid), 0.5 + 0.2 * np.cos(grid), 0.4 + 0.0 * grid])
+    noisy = (clean + 0.1 * rng.standard_normal(clean.shape)).astype(np.float32)
+    prior = get_prior("gmm-untied")
+    planes = base.Recipe.restore_window(DENOISE, noisy, None, 0.1, prior, rng=0, exact=False,
+                                        progress=False, plane_oracles=False)
+    oracle = DENOISE.plane_settings(prior, 0.1)[1]
+    expected = np.clip(oracle(noisy, planes, 0.01), 0, 1)
+    joint = DENOISE.restore(noisy, 0.1, prior, channel_axis=-1, rng=0)
+    np.testing.assert_allclose(joint, expected, atol=1e-6)
+    per_plane = dataclasses.replace(DENOISE, joint_colour_oracle=False).restore(
+        noisy, 0.1, prior, channel_axis=-1, rng=0)
+    assert np.abs(per_plane - joint).max() > 1e-3  # a different stage, not the same one

@@ -152,8 +152,9 @@ class Recipe:
         return self.restore_window(image, data, sigma, **options)
 
     def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
-                       stopwatch=NoStopwatch(), device=None):
-        """EPLL on one whole window, grey or colour; float32 result clipped to [0, 1]."""
+                       stopwatch=NoStopwatch(), device=None, plane_oracles=True):
+        """EPLL on one whole window, grey or colour, each plane refined by its oracle stage
+        (``plane_oracles``); float32 result clipped to [0, 1]."""
         operator = self.operator(data)
 
         def restore_plane(plane, plane_sigma, clip):
@@ -162,6 +163,7 @@ class Recipe:
             start = self.start(observed, plane_data, sigma, prior, rng=rng, exact=exact,
                                device=device)
             schedule, oracle = self.plane_settings(prior, plane_sigma)
+            oracle = oracle if plane_oracles else None
             restored = epll(observed, plane_operator, plane_sigma, prior, schedule, init=start,
                             exact=exact, fast=self.fast, patch_window=self.patch_window, rng=rng,
                             progress=progress, clip=clip, stopwatch=stopwatch, device=device)

@@ -12,7 +12,7 @@ from restore.core.validation import SIGMA_MAX, SIGMA_MIN, to_channels_last
 from restore.recipes.base import Recipe
 from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, CORRELATED_COUPLING, DEFAULT_PRIORS,
                                       DENOISE_NOISE_BANDS, DENOISE_ORACLE, DENOISE_SCHEDULE,
-                                      IMAGE_DENOISE_SCHEDULE,
+                                      IMAGE_DENOISE_SCHEDULE, JOINT_COLOUR_ORACLE,
                                       POISSON_GAUSSIAN_METHOD, PRIOR_DENOISE_SCHEDULES)
 from restore.solvers.group_wiener import GroupWiener
 from restore.solvers.schedule import Schedule
@@ -40,6 +40,10 @@ class DenoiseRecipe(Recipe):
     #: strong takes the last such band's pilot schedule and oracle stage (with an oracle,
     #: and a prior without a schedule of its own).
     noise_bands: tuple = DENOISE_NOISE_BANDS
+    #: RGB under one noise level: the oracle stage once, on the three channels jointly
+    #: (patches of ``3 p^2`` values, :func:`restore.solvers.group_wiener.group_wiener`),
+    #: after the planes' EPLL, instead of once per plane.
+    joint_colour_oracle: bool = JOINT_COLOUR_ORACLE
 
     def operator(self, data=None):
         return Identity()
@@ -96,11 +100,21 @@ class DenoiseRecipe(Recipe):
 
     def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
                        stopwatch=NoStopwatch(), device=None):
-        """:meth:`Recipe.restore_window`, or under correlated noise (``data`` a
-        ``CorrelatedNoise``) :func:`restore.recipes.correlated.restore_correlated_window`."""
+        """:meth:`Recipe.restore_window` (for RGB under one noise level with
+        ``joint_colour_oracle``, the oracle stage of that level on the channels jointly), or
+        under correlated noise (``data`` a ``CorrelatedNoise``)
+        :func:`restore.recipes.correlated.restore_correlated_window`."""
         if data is None:
-            return super().restore_window(image, data, sigma, prior, rng=rng, exact=exact,
-                                          progress=progress, stopwatch=stopwatch, device=device)
+            oracle = self.plane_settings(prior, sigma)[1] if np.ndim(sigma) == 0 else None
+            joint = (self.joint_colour_oracle and oracle is not None and image.ndim == 3
+                     and image.shape[2] == 3)
+            restored = super().restore_window(image, data, sigma, prior, rng=rng, exact=exact,
+                                              progress=progress, stopwatch=stopwatch,
+                                              device=device, plane_oracles=not joint)
+            if not joint:
+                return restored
+            with stopwatch.stage("oracle"):
+                return np.clip(oracle(image, restored, np.square(sigma)), 0, 1)
         from restore.recipes.correlated import restore_correlated_window
 
         return restore_correlated_window(self, image, data, prior, rng=rng, exact=exact,

@@ -33,6 +33,9 @@ DENOISE_NOISE_BANDS = (
      GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=2)),
     (40 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),
      GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=3)))
+#: RGB under one noise level: one oracle stage on the three channels jointly rather than
+#: one per plane. docs/tuning.md#joint-colour-oracle
+JOINT_COLOUR_ORACLE = True
 #: Poisson-Gaussian noise: denoised under the model's noise map ("noise-map") rather than
 #: through the generalised Anscombe transform ("anscombe"). docs/tuning.md#poisson-gaussian-noise
 #: (benchmarks/results/train400_poisson_gaussian_n10_direct-choice.json)

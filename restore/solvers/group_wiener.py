@@ -63,8 +63,9 @@ class GroupWiener:
         return self.passes * (2 * self.radius + 2 * self.patch_size)
 
     def __call__(self, noisy, pilot, noise_var):
-        """Refine ``pilot`` (EPLL's result) of the 2-D ``noisy`` image; ``noise_var`` a
-        number or a per-pixel map of noisy's shape. Returns float32 (or noisy's float64)."""
+        """Refine ``pilot`` (EPLL's result) of the ``noisy`` image, 2-D or ``(H, W, C)``
+        (:func:`group_wiener`); ``noise_var`` a number or, for a 2-D image, a per-pixel map
+        of its shape. Returns float32 (or noisy's float64)."""
         for _ in range(self.passes):
             pilot = group_wiener(noisy, pilot, noise_var, self)
         return pilot

@@ -159,3 +159,16 @@ def flat_tail_transforms(patches, shortlist, permutations, directions, starts, o
                     best_k[row] = k
                     best_t[row] = t
         best_score[row] = best
+
+
+@njit(parallel=True, cache=True)
+def permute_rows(values, permutations, which):
+    """``out[i] = values[i, permutations[which[i]]]``: each row moved by its own
+    permutation (a patch by a rotation or flip)."""
+    n, d = values.shape
+    out = np.empty((n, d), dtype=values.dtype)
+    for row in prange(n):
+        permutation = permutations[which[row]]
+        for j in range(d):
+            out[row, j] = values[row, permutation[j]]
+    return out

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from priors._gmm_kernels import permute_rows
 from priors.orientation import canonical_transforms, ranked_transforms
 from priors.symmetry import pixel_permutations
 
@@ -89,9 +90,9 @@ class OrientationSearch:
         """Approximate-MAP patches, ``(n, d) -> (n, d)``; float32 in, float32 out."""
         patches = np.ascontiguousarray(patches)
         orbit, turn = self.search(patches, noise_var)
-        rows = np.arange(patches.shape[0])[:, None]
-        estimate = self.orbits.wiener(patches[rows, self.permutations[turn]], orbit, noise_var)
-        return estimate[rows, self.inverses[turn]]
+        estimate = self.orbits.wiener(permute_rows(patches, self.permutations, turn), orbit,
+                                      noise_var)
+        return permute_rows(np.ascontiguousarray(estimate), self.inverses, turn)
 
     def labels(self, patches, noise_var):
         """The chosen component per patch, indexed as the tied prior's (``g K + k``)."""
@@ -102,8 +103,7 @@ class OrientationSearch:
         """Per patch the chosen orbit (canonical) and the transform ``t`` that puts the
         patch in the orbit's frame, ``x[permutations[t]]``: ``((n,), (n,))``."""
         turn = ranked_transforms(patches, 1)[0][:, 0]
-        rows = np.arange(patches.shape[0])[:, None]
-        canonical = patches[rows, self.permutations[turn]]
+        canonical = permute_rows(patches, self.permutations, turn)
         shortlist, _ = self.orbits.score(canonical, noise_var, self.shortlist)
         orbit, again, _ = self.orbits.score_transforms(canonical, shortlist, self.permutations,
                                                        noise_var)

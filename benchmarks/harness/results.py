@@ -62,6 +62,23 @@ def write_json_atomic(path, data):
             tmp.unlink()
 
 
+def write_tuning_run(path, prog, argv, args, summary, rows, **settings):
+    """Write a tuning script's run to ``path``: its arguments, the command that repeats it
+    (``python -m prog argv``), the machine and the time as settings, beside ``summary``
+    and ``rows``."""
+    import sys
+
+    from benchmarks.harness.machine import machine_info, utc_now
+
+    argv = sys.argv[1:] if argv is None else argv
+    command = f"python -m {prog} " + " ".join(f"'{a}'" if not a or " " in a else a
+                                               for a in argv)
+    write_json_atomic(path, dict(settings=dict(vars(args), command=command, json=shown_path(path),
+                                               machine=machine_info(), finished=utc_now(),
+                                               **settings),
+                                 summary=summary, rows=rows))
+
+
 def read_json(path):
     """The JSON document at ``path``."""
     return json.loads(Path(path).read_text(encoding="utf-8"))

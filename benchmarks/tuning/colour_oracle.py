@@ -23,8 +23,7 @@ import time
 import numpy as np
 
 from benchmarks.harness.data import load_dataset, refuse_test_set
-from benchmarks.harness.machine import machine_info, utc_now
-from benchmarks.harness.results import RESULTS_DIR, shown_path, write_json_atomic
+from benchmarks.harness.results import RESULTS_DIR, write_tuning_run
 from benchmarks.harness.scoring import psnr
 
 
@@ -63,11 +62,7 @@ def main(argv=None):
         seconds=statistics.median(r[f"{label} seconds"] for r in rows if r["sigma"] == sigma))
         for label in variants for sigma in args.sigmas}
     path = RESULTS_DIR / "colour_oracle_tuning.json"
-    command = "python -m benchmarks.tuning.colour_oracle " + " ".join(
-        argv if argv is not None else sys.argv[1:])
-    write_json_atomic(path, dict(settings=dict(vars(args), command=command, json=shown_path(path),
-                                               machine=machine_info(), finished=utc_now()),
-                                 summary=summary, rows=rows))
+    write_tuning_run(path, "benchmarks.tuning.colour_oracle", argv, args, summary, rows)
     for key, value in summary.items():
         print(f"{key}: {value['psnr']:.3f} dB, median {value['seconds']:.2f} s")
     return 0

@@ -24,8 +24,7 @@ import time
 import numpy as np
 
 from benchmarks.harness.data import load_dataset, refuse_test_set
-from benchmarks.harness.machine import machine_info, utc_now
-from benchmarks.harness.results import RESULTS_DIR, shown_path, write_json_atomic
+from benchmarks.harness.results import RESULTS_DIR, write_tuning_run
 from benchmarks.harness.scoring import psnr
 
 
@@ -82,11 +81,7 @@ def main(argv=None):
         seconds=statistics.median(r[f"{label}_seconds"] for r in rows if r["sigma"] == sigma))
         for label in variants for sigma in args.sigmas}
     path = RESULTS_DIR / "oracle_tuning.json"
-    command = "python -m benchmarks.tuning.oracle_stage " + " ".join(
-        f"'{a}'" if not a or " " in a else a for a in (argv if argv is not None else sys.argv[1:]))
-    write_json_atomic(path, dict(settings=dict(vars(args), command=command, json=shown_path(path),
-                                               machine=machine_info(), finished=utc_now()),
-                                 summary=summary, rows=rows))
+    write_tuning_run(path, "benchmarks.tuning.oracle_stage", argv, args, summary, rows)
     for key, value in summary.items():
         print(f"{key}: {value['gain']:+.3f} dB over EPLL, median {value['seconds']:.2f} s")
     return 0

@@ -24,8 +24,7 @@ import time
 
 import numpy as np
 
-from benchmarks.harness.machine import machine_info, utc_now
-from benchmarks.harness.results import RESULTS_DIR, shown_path, write_json_atomic
+from benchmarks.harness.results import RESULTS_DIR, write_tuning_run
 from benchmarks.harness.scoring import psnr
 from benchmarks.tuning.oracle_stage import training_images
 
@@ -86,12 +85,8 @@ def main(argv=None):
         seconds=statistics.median(r[f"{key} seconds"] for r in rows if r["sigma"] == sigma))
         for key in labels for sigma in args.sigmas if reference in rows[0]}
     path = RESULTS_DIR / f"pilot_schedule_tuning{'_' + args.tag if args.tag else ''}.json"
-    command = "python -m benchmarks.tuning.pilot_schedule " + " ".join(
-        argv if argv is not None else sys.argv[1:])
-    write_json_atomic(path, dict(settings=dict(vars(args), command=command, json=shown_path(path),
-                                               reference=reference, machine=machine_info(),
-                                               finished=utc_now()),
-                                 summary=summary, rows=rows))
+    write_tuning_run(path, "benchmarks.tuning.pilot_schedule", argv, args, summary, rows,
+                     reference=reference)
     for key, value in summary.items():
         print(f"{key}: {value['gain']:+.3f} dB against {reference}, "
               f"median {value['seconds']:.2f} s")

@@ -33,7 +33,7 @@ def test_cores_partition_the_image(height, width, tile, margin):
     assert (hits == 1).all()
 
 
-@pytest.mark.parametrize("sigma", [0.06, 0.1])  # two noise bands: oracle strides 5 and 4
+@pytest.mark.parametrize("sigma", [0.06, 0.1])  # two noise bands
 def test_tiled_denoising_matches_untiled(images, sigma):
     """Fast path with a fixed seed: tiles draw the same random patch grids as the whole."""
     _, noisy = images

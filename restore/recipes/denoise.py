@@ -18,6 +18,14 @@ from restore.solvers.group_wiener import GroupWiener
 from restore.solvers.schedule import Schedule
 
 
+def one_level(sigma):
+    """The noise level of ``sigma`` if it has one (a number or a constant map), else None."""
+    if np.ndim(sigma) == 0:
+        return float(sigma)
+    sigma = np.asarray(sigma)
+    return float(sigma.flat[0]) if sigma.size and np.ptp(sigma) == 0 else None
+
+
 @dataclass(frozen=True)
 class DenoiseRecipe(Recipe):
     """Remove white Gaussian noise: ``min_x lambda/2 ||x - y||^2 - sum_i log p(P_i x)``
@@ -56,11 +64,13 @@ class DenoiseRecipe(Recipe):
         return self.oracle is not None and type(prior).__name__ not in self.prior_schedules
 
     def plane_settings(self, prior, plane_sigma):
-        """:meth:`Recipe.plane_settings`, or for one noise level (not a map) the band's."""
+        """:meth:`Recipe.plane_settings`, or for one noise level (a number or a constant
+        map) the band's."""
         settings = super().plane_settings(prior, plane_sigma)
-        if self._bands_apply(prior) and np.ndim(plane_sigma) == 0:
+        level = one_level(plane_sigma)
+        if self._bands_apply(prior) and level is not None:
             for least, schedule, oracle in self.noise_bands:
-                settings = (schedule, oracle) if plane_sigma >= least else settings
+                settings = (schedule, oracle) if level >= least else settings
         return settings
 
     def plane_settings_choices(self, prior):
@@ -105,7 +115,8 @@ class DenoiseRecipe(Recipe):
         under correlated noise (``data`` a ``CorrelatedNoise``)
         :func:`restore.recipes.correlated.restore_correlated_window`."""
         if data is None:
-            oracle = self.plane_settings(prior, sigma)[1] if np.ndim(sigma) == 0 else None
+            level = one_level(sigma)
+            oracle = None if level is None else self.plane_settings(prior, level)[1]
             joint = (self.joint_colour_oracle and oracle is not None and image.ndim == 3
                      and image.shape[2] == 3)
             restored = super().restore_window(image, data, sigma, prior, rng=rng, exact=exact,
@@ -114,7 +125,7 @@ class DenoiseRecipe(Recipe):
             if not joint:
                 return restored
             with stopwatch.stage("oracle"):
-                return np.clip(oracle(image, restored, np.square(sigma)), 0, 1)
+                return np.clip(oracle(image, restored, level**2), 0, 1)
         from restore.recipes.correlated import restore_correlated_window
 
         return restore_correlated_window(self, image, data, prior, rng=rng, exact=exact,

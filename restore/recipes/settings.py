@@ -25,12 +25,10 @@ PRIOR_DENOISE_SCHEDULES = {"VAEPrior": Schedule(lambda_factor=64.0,
 #: (benchmarks/results/oracle_tuning.json)
 DENOISE_ORACLE = GroupWiener(patch_size=8, stride=4, radius=16, group_size=32)
 #: Stronger white noise (per plane, on the [0, 1] scale): shorter pilot schedules, which
-#: smooth less; from 12.5/255 references every 5 pixels (faster), from 20/255 more oracle
-#: passes. docs/tuning.md#pilot-schedule
+#: smooth less, and from 20/255 more oracle passes. docs/tuning.md#pilot-schedule
 #: (benchmarks/results/pilot_schedule_tuning*.json)
 DENOISE_NOISE_BANDS = (
-    (12.5 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 8, 16, 64)),
-     GroupWiener(patch_size=8, stride=5, radius=16, group_size=32)),
+    (12.5 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 8, 16, 64)), DENOISE_ORACLE),
     (20 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),
      GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=2)),
     (40 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),

@@ -55,9 +55,9 @@ class Tile:
 
 
 #: Window starts are multiples of this: the fast path's stride-2 random grids and the
-#: oracle stage's stride-4 and stride-5 references (restore.solvers.group_wiener, the
-#: denoising noise bands) then fall where they fall in the whole image.
-WINDOW_ALIGNMENT = 20
+#: oracle stage's stride-4 references (restore.solvers.group_wiener) then fall where
+#: they fall in the whole image.
+WINDOW_ALIGNMENT = 4
 
 
 def _aligned_floor(value):

@@ -14,8 +14,8 @@ def ridge_solve(gram, rhs, ridge):
     n, size, m = rhs.shape
     weights = np.empty((n, size, m), dtype=np.float64)
     ok = np.ones(n, dtype=np.bool_)
+    lower = np.empty((size, size), dtype=np.float64)  # reused: a group reads what it wrote
     for g in range(n):
-        lower = np.zeros((size, size), dtype=np.float64)
         for j in range(size):
             pivot = gram[g, j, j] + ridge[g]
             for k in range(j):

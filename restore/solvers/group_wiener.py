@@ -163,6 +163,8 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
     one (patches of ``C p^2`` values, groups matched on the pilot's channel mean, one noise
     variance for every channel): every estimate of a pixel averaged; pixels in no group
     (none, the grid covering every pixel) keep the pilot's value."""
+    from restore.solvers._group_filter import add_patches
+
     noisy = np.asarray(noisy)
     dtype = noisy.dtype if noisy.dtype == np.float64 else np.float32
     p = settings.patch_size
@@ -187,8 +189,6 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
                       if mapped_var is None else mapped_var[r, c].astype(WORKING_DTYPE))
         return r, c, filter_groups(noisy_patches[r, c].reshape(len(r), size, -1),
                                    pilot_patches[r, c].reshape(len(r), size, -1), member_var)
-
-    from restore.solvers._group_filter import add_patches
 
     height, width = noisy.shape[:2]
     length = height * width * channels

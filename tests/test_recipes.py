@@ -42,9 +42,10 @@ def test_the_library_runs_the_shipped_recipe(spy_epll):
     assert schedule is DENOISE.schedule and window == DENOISE.patch_window
     for sigma in (0.06, 0.1, 0.2):  # stronger noise: its band's pilot
         restore.denoise(noisy, sigma, prior="gmm-untied")
-        band = max((band for band in DENOISE.noise_bands if band[0] <= sigma),
-                   key=lambda band: band[0])
-        assert spy_epll[-1][1] is band[1] and DENOISE.noise_bands[0][0] > 0.04
+        band = max((band for band in DENOISE.noise_bands if band.least <= sigma),
+                   key=lambda band: band.least)
+        assert spy_epll[-1][1] is band.schedule and spy_epll[-1][3] is band.fast
+        assert DENOISE.noise_bands[0].least > 0.04
     restore.denoise(noisy, 0.1, prior="gmm-untied", oracle=False)  # EPLL alone: the full one
     assert spy_epll[-1][1] is DENOISE.schedule
     restore.deblur(noisy, gaussian_kernel(1.0), 0.01, boundary="circular")
@@ -129,9 +130,9 @@ def test_denoise_refines_epll_by_the_oracle_stage_unless_told_not_to():
     assert DENOISE.tile_margin(None, 0.04, prior) >= DENOISE.oracle.reach()
     # stronger noise: the band's shorter pilot, then its oracle passes, each on the last
     noisy = clean + 0.2 * rng.standard_normal(clean.shape)
-    _, schedule, oracle = DENOISE.noise_bands[-1]
+    _, schedule, oracle, fast = DENOISE.noise_bands[-1]
     assert oracle.passes > 1 and DENOISE.tile_margin(None, 0.2, prior) >= oracle.reach()
-    pilot = dataclasses.replace(DENOISE, schedule=schedule, oracle=None).restore(
+    pilot = dataclasses.replace(DENOISE, schedule=schedule, fast=fast, oracle=None).restore(
         noisy, 0.2, prior, rng=0)
     for _ in range(oracle.passes):
         pilot = group_wiener(noisy, pilot, 0.2**2, oracle)
@@ -139,7 +140,10 @@ def test_denoise_refines_epll_by_the_oracle_stage_unless_told_not_to():
                                np.clip(pilot, 0, 1), atol=1e-6)
 
 
-def test_rgb_takes_one_oracle_stage_on_its_channels_jointly_after_the_planes():
+@pytest.mark.parametrize("mode,plane_oracles,joint", [("both", True, True),
+                                                      ("joint", False, True),
+                                                      ("planes", True, False)])
+def test_rgb_takes_the_oracle_stages_colour_oracle_names(mode, plane_oracles, joint):
     from priors.registry import get_prior
     from restore.recipes import DENOISE
 
@@ -148,12 +152,22 @@ def test_rgb_takes_one_oracle_stage_on_its_channels_jointly_after_the_planes():
     clean = np.dstack([0.5 + 0.3 * np.sin(grid), 0.5 + 0.2 * np.cos(grid), 0.4 + 0.0 * grid])
     noisy = (clean + 0.1 * rng.standard_normal(clean.shape)).astype(np.float32)
     prior = get_prior("gmm-untied")
-    planes = base.Recipe.restore_window(DENOISE, noisy, None, 0.1, prior, rng=0, exact=False,
-                                        progress=False, plane_oracles=False)
-    oracle = DENOISE.plane_settings(prior, 0.1)[1]
-    expected = np.clip(oracle(noisy, planes, 0.01), 0, 1)
-    joint = DENOISE.restore(noisy, 0.1, prior, channel_axis=-1, rng=0)
-    np.testing.assert_allclose(joint, expected, atol=1e-6)
-    per_plane = dataclasses.replace(DENOISE, joint_colour_oracle=False).restore(
-        noisy, 0.1, prior, channel_axis=-1, rng=0)
-    assert np.abs(per_plane - joint).max() > 1e-3  # a different stage, not the same one
+    recipe = dataclasses.replace(DENOISE, colour_oracle=mode)
+    planes = base.Recipe.restore_window(recipe, noisy, None, 0.1, prior, rng=0, exact=False,
+                                        progress=False, plane_oracles=plane_oracles)
+    oracle = DENOISE.plane_settings(prior, 0.1).oracle
+    expected = np.clip(oracle(noisy, planes, 0.01), 0, 1) if joint else planes
+    restored = recipe.restore(noisy, 0.1, prior, channel_axis=-1, rng=0)
+    np.testing.assert_allclose(restored, expected, atol=1e-6)
+    if mode != DENOISE.colour_oracle:  # a different stage, not the default's
+        default = DENOISE.restore(noisy, 0.1, prior, channel_axis=-1, rng=0)
+        assert np.abs(restored - default).max() > 1e-3
+
+
+def test_an_unknown_colour_oracle_is_refused():
+    from priors.registry import get_prior
+    from restore.recipes import DENOISE
+
+    recipe = dataclasses.replace(DENOISE, colour_oracle="jointly")
+    with pytest.raises(ValueError, match="colour_oracle must be one of"):
+        recipe.restore(np.zeros((16, 16, 3)), 0.1, get_prior("gmm-untied"), channel_axis=-1)

@@ -1,5 +1,5 @@
-"""Choose how RGB images take the oracle stage: once per plane, or once on the channels
-jointly (restore.recipes.DenoiseRecipe.joint_colour_oracle).
+"""Choose how RGB images take the oracle stage: once per plane, once on the channels
+jointly, or both (restore.recipes.DenoiseRecipe.colour_oracle).
 
 Usage::
 
@@ -8,7 +8,7 @@ Usage::
 
 BSDS500-test colour images (every 20th from the 6th, ``--images`` of them) get white
 noise (seeded by image and sigma); the denoising recipe restores each with the default
-prior, with the stage per plane and jointly. Writes
+prior, with each of :data:`restore.recipes.denoise.COLOUR_ORACLES`. Writes
 ``benchmarks/results/colour_oracle_tuning.json`` and prints the mean PSNR of each and the
 median seconds per image.
 """
@@ -37,10 +37,11 @@ def main(argv=None):
     refuse_test_set(args.bsds)
     from priors.registry import get_prior
     from restore.recipes import DENOISE
+    from restore.recipes.denoise import COLOUR_ORACLES
 
     prior = get_prior(DENOISE.default_prior)
-    variants = {"per plane": dataclasses.replace(DENOISE, joint_colour_oracle=False),
-                "joint": dataclasses.replace(DENOISE, joint_colour_oracle=True)}
+    variants = {mode: dataclasses.replace(DENOISE, colour_oracle=mode)
+                for mode in COLOUR_ORACLES}
     images, _ = load_dataset(args.bsds, mode="RGB", suffixes=(".jpg",))
     rows = []
     for index, image in enumerate(images[5::20][:args.images]):

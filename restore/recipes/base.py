@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar, Optional
+from typing import ClassVar, NamedTuple, Optional
 
 import numpy as np
 
@@ -29,6 +29,15 @@ from restore.recipes import colour, tiling
 from restore.solvers.epll import FastSettings, epll
 from restore.solvers.group_wiener import GroupWiener
 from restore.solvers.schedule import Schedule
+
+
+class PlaneSettings(NamedTuple):
+    """How EPLL restores one plane (``schedule``, on the ``fast`` path's settings unless
+    exact) and what refines it (``oracle``, or None)."""
+
+    schedule: Schedule
+    oracle: Optional[GroupWiener]
+    fast: FastSettings
 
 
 @dataclass(frozen=True)
@@ -81,10 +90,10 @@ class Recipe:
         the oracle stage's reach; even."""
         patch_size = prior.patch_size
         margin = 0
-        for schedule, oracle in self.plane_settings_choices(prior):
-            reach = len(schedule.betas(sigma)) * (patch_size - 1)
+        for settings in self.plane_settings_choices(prior):
+            reach = len(settings.schedule.betas(sigma)) * (patch_size - 1)
             margin = max(margin, max(4 * patch_size, min(reach, 16 * patch_size))
-                         + (0 if oracle is None else oracle.reach()))
+                         + (0 if settings.oracle is None else settings.oracle.reach()))
         return margin + margin % 2
 
     def schedule_for(self, prior):
@@ -92,13 +101,13 @@ class Recipe:
         return self.schedule
 
     def plane_settings(self, prior, plane_sigma):
-        """``(schedule, oracle)`` for a plane of noise ``plane_sigma`` (a task may choose
+        """The :class:`PlaneSettings` of a plane of noise ``plane_sigma`` (a task may choose
         them by noise level)."""
-        return self.schedule_for(prior), self.oracle
+        return PlaneSettings(self.schedule_for(prior), self.oracle, self.fast)
 
     def plane_settings_choices(self, prior):
-        """Every ``(schedule, oracle)`` :meth:`plane_settings` may give (tile margins)."""
-        return [(self.schedule_for(prior), self.oracle)]
+        """Every :class:`PlaneSettings` :meth:`plane_settings` may give (tile margins)."""
+        return [PlaneSettings(self.schedule_for(prior), self.oracle, self.fast)]
 
     # ------------------------------------------------------------------ the steps
     def restore_image(self, image, data, sigma, prior, *, channel_axis=None, **options):
@@ -162,10 +171,10 @@ class Recipe:
                 np.ascontiguousarray(plane), data, operator)
             start = self.start(observed, plane_data, sigma, prior, rng=rng, exact=exact,
                                device=device)
-            schedule, oracle = self.plane_settings(prior, plane_sigma)
+            schedule, oracle, fast = self.plane_settings(prior, plane_sigma)
             oracle = oracle if plane_oracles else None
             restored = epll(observed, plane_operator, plane_sigma, prior, schedule, init=start,
-                            exact=exact, fast=self.fast, patch_window=self.patch_window, rng=rng,
+                            exact=exact, fast=fast, patch_window=self.patch_window, rng=rng,
                             progress=progress, clip=clip, stopwatch=stopwatch, device=device)
             if oracle is not None:
                 with stopwatch.stage("oracle"):

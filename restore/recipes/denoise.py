@@ -9,13 +9,17 @@ import numpy as np
 from restore.operators import Identity
 from restore.core.stopwatch import NoStopwatch
 from restore.core.validation import SIGMA_MAX, SIGMA_MIN, to_channels_last
-from restore.recipes.base import Recipe
+from restore.recipes.base import PlaneSettings, Recipe
 from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, CORRELATED_COUPLING, DEFAULT_PRIORS,
                                       DENOISE_NOISE_BANDS, DENOISE_ORACLE, DENOISE_SCHEDULE,
-                                      IMAGE_DENOISE_SCHEDULE, JOINT_COLOUR_ORACLE,
+                                      COLOUR_ORACLE, IMAGE_DENOISE_SCHEDULE,
                                       POISSON_GAUSSIAN_METHOD, PRIOR_DENOISE_SCHEDULES)
 from restore.solvers.group_wiener import GroupWiener
 from restore.solvers.schedule import Schedule
+
+
+#: The values of :attr:`DenoiseRecipe.colour_oracle`.
+COLOUR_ORACLES = ("both", "joint", "planes")
 
 
 def one_level(sigma):
@@ -44,14 +48,15 @@ class DenoiseRecipe(Recipe):
     poisson_gaussian: str = POISSON_GAUSSIAN_METHOD
     #: The second stage after EPLL (:mod:`restore.solvers.group_wiener`); None: EPLL alone.
     oracle: Optional[GroupWiener] = DENOISE_ORACLE
-    #: ``(least sigma, schedule, oracle)``, rising: a plane of white noise at least that
-    #: strong takes the last such band's pilot schedule and oracle stage (with an oracle,
-    #: and a prior without a schedule of its own).
+    #: :class:`restore.recipes.settings.NoiseBand` s, rising: a plane of white noise at
+    #: least that strong takes the last such band's pilot schedule, fast-path settings and
+    #: oracle stage (with an oracle, and a prior without a schedule of its own).
     noise_bands: tuple = DENOISE_NOISE_BANDS
-    #: RGB under one noise level: the oracle stage once, on the three channels jointly
-    #: (patches of ``3 p^2`` values, :func:`restore.solvers.group_wiener.group_wiener`),
-    #: after the planes' EPLL, instead of once per plane.
-    joint_colour_oracle: bool = JOINT_COLOUR_ORACLE
+    #: RGB under one noise level: ``"both"``, each plane's oracle stage, then the image
+    #: level's on the three channels jointly (patches of ``3 p^2`` values,
+    #: :func:`restore.solvers.group_wiener.group_wiener`); ``"joint"``, the joint stage
+    #: alone, after the planes' EPLL; ``"planes"``, the planes' stages alone.
+    colour_oracle: str = COLOUR_ORACLE
 
     def operator(self, data=None):
         return Identity()
@@ -69,12 +74,14 @@ class DenoiseRecipe(Recipe):
         settings = super().plane_settings(prior, plane_sigma)
         level = one_level(plane_sigma)
         if self._bands_apply(prior) and level is not None:
-            for least, schedule, oracle in self.noise_bands:
-                settings = (schedule, oracle) if level >= least else settings
+            for band in self.noise_bands:
+                if level >= band.least:
+                    settings = PlaneSettings(band.schedule, band.oracle, band.fast)
         return settings
 
     def plane_settings_choices(self, prior):
-        bands = [(s, o) for _, s, o in self.noise_bands] if self._bands_apply(prior) else []
+        bands = ([PlaneSettings(band.schedule, band.oracle, band.fast)
+                  for band in self.noise_bands] if self._bands_apply(prior) else [])
         return super().plane_settings_choices(prior) + bands
 
     def restore_poisson_gaussian(self, image, noise, prior, **options):
@@ -110,18 +117,21 @@ class DenoiseRecipe(Recipe):
 
     def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
                        stopwatch=NoStopwatch(), device=None):
-        """:meth:`Recipe.restore_window` (for RGB under one noise level with
-        ``joint_colour_oracle``, the oracle stage of that level on the channels jointly), or
-        under correlated noise (``data`` a ``CorrelatedNoise``)
-        :func:`restore.recipes.correlated.restore_correlated_window`."""
+        """:meth:`Recipe.restore_window` (for RGB under one noise level, the oracle stages
+        :attr:`colour_oracle` names), or under correlated noise (``data`` a
+        ``CorrelatedNoise``) :func:`restore.recipes.correlated.restore_correlated_window`."""
+        if self.colour_oracle not in COLOUR_ORACLES:
+            raise ValueError(f"colour_oracle must be one of {COLOUR_ORACLES}, got "
+                             f"{self.colour_oracle!r}")
         if data is None:
             level = one_level(sigma)
-            oracle = None if level is None else self.plane_settings(prior, level)[1]
-            joint = (self.joint_colour_oracle and oracle is not None and image.ndim == 3
+            oracle = None if level is None else self.plane_settings(prior, level).oracle
+            joint = (self.colour_oracle != "planes" and oracle is not None and image.ndim == 3
                      and image.shape[2] == 3)
-            restored = super().restore_window(image, data, sigma, prior, rng=rng, exact=exact,
-                                              progress=progress, stopwatch=stopwatch,
-                                              device=device, plane_oracles=not joint)
+            restored = super().restore_window(
+                image, data, sigma, prior, rng=rng, exact=exact, progress=progress,
+                stopwatch=stopwatch, device=device,
+                plane_oracles=not joint or self.colour_oracle == "both")
             if not joint:
                 return restored
             with stopwatch.stage("oracle"):

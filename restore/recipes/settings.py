@@ -3,6 +3,8 @@
 and BSDS500-test only; BSD68 and CBSD68 only measure."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from restore.solvers.epll import FastSettings
 from restore.solvers.group_wiener import GroupWiener
 from restore.solvers.schedule import Schedule
@@ -24,18 +26,36 @@ PRIOR_DENOISE_SCHEDULES = {"VAEPrior": Schedule(lambda_factor=64.0,
 #: EPLL's result the pilot (NL-Bayes's second step). docs/tuning.md#oracle-stage
 #: (benchmarks/results/oracle_tuning.json)
 DENOISE_ORACLE = GroupWiener(patch_size=8, stride=4, radius=16, group_size=32)
+
+
+class NoiseBand(NamedTuple):
+    """White noise of at least ``least`` per plane (the [0, 1] scale): EPLL's pilot
+    ``schedule`` on the ``fast`` path's settings, then the ``oracle`` stage."""
+
+    least: float
+    schedule: Schedule
+    oracle: GroupWiener
+    fast: FastSettings
+
+
 #: Stronger white noise (per plane, on the [0, 1] scale): shorter pilot schedules, which
-#: smooth less, and from 20/255 more oracle passes. docs/tuning.md#pilot-schedule
-#: (benchmarks/results/pilot_schedule_tuning*.json)
+#: smooth less, and from 20/255 more oracle passes (docs/tuning.md#pilot-schedule,
+#: benchmarks/results/pilot_schedule_tuning*.json); the pilot's patches on random grids of
+#: stride 3 (docs/tuning.md#pilot-stride, benchmarks/results/pilot_stride_tuning.json).
+PILOT_FAST = FastSettings(stride=3)
 DENOISE_NOISE_BANDS = (
-    (12.5 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 8, 16, 64)), DENOISE_ORACLE),
-    (20 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),
-     GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=2)),
-    (40 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),
-     GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=3)))
-#: RGB under one noise level: one oracle stage on the three channels jointly rather than
-#: one per plane. docs/tuning.md#joint-colour-oracle
-JOINT_COLOUR_ORACLE = True
+    NoiseBand(12.5 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 8, 16, 64)),
+              DENOISE_ORACLE, PILOT_FAST),
+    NoiseBand(20 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),
+              GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=2),
+              PILOT_FAST),
+    NoiseBand(40 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),
+              GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=3),
+              PILOT_FAST))
+#: RGB under one noise level: each plane's oracle stage, then one on the three channels
+#: jointly ("both"); "joint": the joint one instead of the planes'; "planes": the planes'
+#: alone. docs/tuning.md#joint-colour-oracle
+COLOUR_ORACLE = "both"
 #: Poisson-Gaussian noise: denoised under the model's noise map ("noise-map") rather than
 #: through the generalised Anscombe transform ("anscombe"). docs/tuning.md#poisson-gaussian-noise
 #: (benchmarks/results/train400_poisson_gaussian_n10_direct-choice.json)

@@ -1,0 +1,104 @@
+"""Choose the stride of the pilot's random patch grids in the denoising noise bands.
+
+Usage::
+
+    python -m benchmarks.tuning.pilot_stride --train ../shared/data/train400 \\
+        --bsds ../shared/data/bsds500_test [--sigmas 15 25 50] [--strides 2 3 4] \\
+        [--colour N]
+
+The images and noise of :mod:`benchmarks.tuning.oracle_stage` (every 50th Train400 and
+every 40th BSDS500-test image, grey). Each z-step of the fast path denoises the patches of
+a random grid of this stride (:class:`restore.solvers.epll.FastSettings`); stride 3 visits
+4/9 as many patches as stride 2. For each stride, every band of
+:data:`restore.recipes.settings.DENOISE_NOISE_BANDS` takes it and the default denoising
+recipe (pilot, then the oracle stage) runs with the default prior. Writes
+``benchmarks/results/pilot_stride_tuning.json`` and prints, per stride and level, the mean
+PSNR against the first stride listed and the median seconds per image. ``--colour N``:
+instead N BSDS500-test colour images (every 20th from the 6th, as
+:mod:`benchmarks.tuning.colour_oracle`), restored in colour, written to
+``pilot_stride_tuning_colour.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from benchmarks.harness.data import load_dataset, refuse_test_set
+from benchmarks.harness.results import RESULTS_DIR, write_tuning_run
+from benchmarks.harness.scoring import psnr
+from benchmarks.tuning.oracle_stage import training_images
+
+
+def with_pilot_stride(recipe, stride):
+    """``recipe`` whose noise bands' pilots use random grids of ``stride``."""
+    bands = tuple(band._replace(fast=dataclasses.replace(band.fast, stride=stride))
+                  for band in recipe.noise_bands)
+    return dataclasses.replace(recipe, noise_bands=bands)
+
+
+def colour_images(bsds, count):
+    """``[(name, RGB clean image)]``: every 20th BSDS500-test image from the 6th."""
+    refuse_test_set(bsds)
+    images, _ = load_dataset(bsds, mode="RGB", suffixes=(".jpg",))
+    return [(f"bsds500_test/{image.name}", image.clean) for image in images[5::20][:count]]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.tuning.pilot_stride")
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--bsds", required=True)
+    parser.add_argument("--sigmas", nargs="+", type=float, default=[15.0, 25.0, 50.0])
+    parser.add_argument("--strides", nargs="+", type=int, default=[2, 3, 4])
+    parser.add_argument("--colour", type=int, default=0, metavar="N",
+                        help="N colour images instead of the grey tuning set")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    from priors.registry import get_prior
+    from restore.recipes import DENOISE
+
+    prior = get_prior(DENOISE.default_prior)
+    recipes = {stride: with_pilot_stride(DENOISE, stride) for stride in args.strides}
+    lowest = min(band.least for band in DENOISE.noise_bands) * 255
+    if min(args.sigmas) < lowest:
+        parser.error(f"every sigma must be in a noise band (at least {lowest:g})")
+    rows = []
+    images = (colour_images(args.bsds, args.colour) if args.colour
+              else training_images(args.train, args.bsds))
+    for index, (name, clean) in enumerate(images):
+        for sigma in args.sigmas:
+            rng = np.random.default_rng([args.seed, index, int(sigma * 100)])
+            noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
+            row = dict(image=name, sigma=sigma)
+            for stride, recipe in recipes.items():
+                start = time.perf_counter()
+                estimate = recipe.restore(noisy, sigma / 255, prior, rng=0,
+                                          channel_axis=-1 if clean.ndim == 3 else None)
+                row[f"stride {stride} seconds"] = time.perf_counter() - start
+                row[f"stride {stride}"] = psnr(clean, estimate)
+            rows.append(row)
+            print(f"{name} sigma {sigma:g}: " + ", ".join(
+                f"stride {s} {row[f'stride {s}']:.3f} dB {row[f'stride {s} seconds']:.2f} s"
+                for s in args.strides), file=sys.stderr, flush=True)
+    reference = f"stride {args.strides[0]}"
+    summary = {f"stride {stride} sigma {sigma:g}": dict(
+        gain=statistics.mean(r[f"stride {stride}"] - r[reference]
+                             for r in rows if r["sigma"] == sigma),
+        seconds=statistics.median(r[f"stride {stride} seconds"]
+                                  for r in rows if r["sigma"] == sigma))
+        for stride in args.strides for sigma in args.sigmas}
+    path = RESULTS_DIR / f"pilot_stride_tuning{'_colour' if args.colour else ''}.json"
+    write_tuning_run(path, "benchmarks.tuning.pilot_stride", argv, args, summary, rows,
+                     reference=reference)
+    for key, value in summary.items():
+        print(f"{key}: {value['gain']:+.4f} dB against {reference}, "
+              f"median {value['seconds']:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -92,8 +92,9 @@ INPAINT_SCHEDULE = Schedule(lambda_factor=256.0, steps=128, first_std=0.05)
 #: Both inpainting stages average patches with a Gaussian window of this sd in pixels.
 #: docs/tuning.md#inpaint-fast (benchmarks/results/inpaint_prior_tuning_first_std*.json)
 INPAINT_PATCH_WINDOW = 3.0
-#: The fast path of both inpainting stages. docs/tuning.md#inpaint-fast
-INPAINT_FAST = FastSettings(tail_ratio=10.0)
+#: The fast path of both inpainting stages: flat-tail threshold 10, random patch grids of
+#: stride 5. docs/tuning.md#inpaint-fast (benchmarks/results/inpaint_steps_tuning*.json)
+INPAINT_FAST = FastSettings(tail_ratio=10.0, stride=5)
 
 #: Whole-image HQS (Deep Image Prior's "hqs" mode) by task. docs/tuning.md#dip-iterations
 #: (benchmarks/results/bsd68_dip_w64-modes*.json)

@@ -54,10 +54,10 @@ class Tile:
                 slice(ccol.start - ocol.start, ccol.stop - ocol.start))
 
 
-#: Window starts are multiples of this: the fast path's random grids of stride 2 and 3
-#: (the denoising noise bands' pilots) and the oracle stage's stride-4 references
-#: (restore.solvers.group_wiener) then fall where they fall in the whole image.
-WINDOW_ALIGNMENT = 12
+#: Window starts are multiples of this: the fast path's random grids of stride 2, 3 (the
+#: denoising noise bands' pilots) and 5 (inpainting), and the oracle stage's stride-4
+#: references (restore.solvers.group_wiener), then fall where they fall in the whole image.
+WINDOW_ALIGNMENT = 60
 
 
 def _aligned_floor(value):

@@ -65,7 +65,7 @@ DEFAULT_SIZES = (128, 256, 512, 1024, 2048, 4096)
 DEFAULT_MAX_SIZE = {"epll-exact": 1024, "bm3d": 2048}
 METHOD_LABELS = {"epll": "EPLL, default fast path", "epll-exact": "EPLL, exact path",
                  "bm3d": "BM3D (bm3d package)"}
-STAGES = ("extract", "z-step", "accumulate", "x-step")
+STAGES = ("extract", "z-step", "accumulate", "x-step", "oracle")
 
 
 def epll_runner(exact):

@@ -34,6 +34,21 @@ def parse_schedule(text):
     return tuple(float(value) for value in text.split(","))
 
 
+def gains_by_sigma(rows, labels, sigmas, reference):
+    """``{"<label> sigma <s>": {gain, seconds}}``: per label and noise level, the mean PSNR
+    of ``row[label]`` minus ``row[reference]`` and the median ``row["<label> seconds"]``."""
+    return {f"{key} sigma {sigma:g}": dict(
+        gain=statistics.mean(r[key] - r[reference] for r in rows if r["sigma"] == sigma),
+        seconds=statistics.median(r[f"{key} seconds"] for r in rows if r["sigma"] == sigma))
+        for key in labels for sigma in sigmas}
+
+
+def print_gains(summary, reference):
+    for key, value in summary.items():
+        print(f"{key}: {value['gain']:+.4f} dB against {reference}, "
+              f"median {value['seconds']:.2f} s")
+
+
 def label(factors, passes):
     return f"{','.join(f'{f:g}' for f in factors)} x{passes}"
 
@@ -80,16 +95,12 @@ def main(argv=None):
                 if key not in ("image", "sigma") and not key.endswith("seconds")),
                 file=sys.stderr, flush=True)
     labels = [label(f, p) for f in args.schedules for p in args.passes]
-    summary = {f"{key} sigma {sigma:g}": dict(
-        gain=statistics.mean(r[key] - r[reference] for r in rows if r["sigma"] == sigma),
-        seconds=statistics.median(r[f"{key} seconds"] for r in rows if r["sigma"] == sigma))
-        for key in labels for sigma in args.sigmas if reference in rows[0]}
+    summary = gains_by_sigma(rows, labels if reference in rows[0] else [], args.sigmas,
+                             reference)
     path = RESULTS_DIR / f"pilot_schedule_tuning{'_' + args.tag if args.tag else ''}.json"
     write_tuning_run(path, "benchmarks.tuning.pilot_schedule", argv, args, summary, rows,
                      reference=reference)
-    for key, value in summary.items():
-        print(f"{key}: {value['gain']:+.3f} dB against {reference}, "
-              f"median {value['seconds']:.2f} s")
+    print_gains(summary, reference)
     return 0
 
 

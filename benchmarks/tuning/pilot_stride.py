@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import statistics
 import sys
 import time
 
@@ -32,6 +31,7 @@ from benchmarks.harness.data import load_dataset, refuse_test_set
 from benchmarks.harness.results import RESULTS_DIR, write_tuning_run
 from benchmarks.harness.scoring import psnr
 from benchmarks.tuning.oracle_stage import training_images
+from benchmarks.tuning.pilot_schedule import gains_by_sigma, print_gains
 
 
 def with_pilot_stride(recipe, stride):
@@ -85,18 +85,12 @@ def main(argv=None):
                 f"stride {s} {row[f'stride {s}']:.3f} dB {row[f'stride {s} seconds']:.2f} s"
                 for s in args.strides), file=sys.stderr, flush=True)
     reference = f"stride {args.strides[0]}"
-    summary = {f"stride {stride} sigma {sigma:g}": dict(
-        gain=statistics.mean(r[f"stride {stride}"] - r[reference]
-                             for r in rows if r["sigma"] == sigma),
-        seconds=statistics.median(r[f"stride {stride} seconds"]
-                                  for r in rows if r["sigma"] == sigma))
-        for stride in args.strides for sigma in args.sigmas}
+    summary = gains_by_sigma(rows, [f"stride {stride}" for stride in args.strides],
+                             args.sigmas, reference)
     path = RESULTS_DIR / f"pilot_stride_tuning{'_colour' if args.colour else ''}.json"
     write_tuning_run(path, "benchmarks.tuning.pilot_stride", argv, args, summary, rows,
                      reference=reference)
-    for key, value in summary.items():
-        print(f"{key}: {value['gain']:+.4f} dB against {reference}, "
-              f"median {value['seconds']:.2f} s")
+    print_gains(summary, reference)
     return 0
 
 

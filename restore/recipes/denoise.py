@@ -22,6 +22,11 @@ from restore.solvers.schedule import Schedule
 COLOUR_ORACLES = ("both", "joint", "planes")
 
 
+def _band_settings(band):
+    """The :class:`PlaneSettings` of a :class:`restore.recipes.settings.NoiseBand`."""
+    return PlaneSettings(band.schedule, band.oracle, band.fast)
+
+
 def one_level(sigma):
     """The noise level of ``sigma`` if it has one (a number or a constant map), else None."""
     if np.ndim(sigma) == 0:
@@ -75,13 +80,12 @@ class DenoiseRecipe(Recipe):
         level = one_level(plane_sigma)
         if self._bands_apply(prior) and level is not None:
             for band in self.noise_bands:
-                if level >= band.least:
-                    settings = PlaneSettings(band.schedule, band.oracle, band.fast)
+                settings = _band_settings(band) if level >= band.least else settings
         return settings
 
     def plane_settings_choices(self, prior):
-        bands = ([PlaneSettings(band.schedule, band.oracle, band.fast)
-                  for band in self.noise_bands] if self._bands_apply(prior) else [])
+        bands = ([_band_settings(band) for band in self.noise_bands]
+                 if self._bands_apply(prior) else [])
         return super().plane_settings_choices(prior) + bands
 
     def restore_poisson_gaussian(self, image, noise, prior, **options):

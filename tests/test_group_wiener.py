@@ -149,20 +149,55 @@ def test_the_cholesky_ridge_solve_equals_lu_and_flags_what_it_cannot_factor():
 
 def test_patches_are_added_where_they_lie_channel_by_channel():
     from restore.solvers._group_filter import add_patches
+    from restore.solvers.group_wiener import coverage
 
     rng = np.random.default_rng(11)
     height, width, channels, p = 9, 11, 2, 3
     rows, cols = rng.integers(0, height - p + 1, (4, 5)), rng.integers(0, width - p + 1, (4, 5))
     estimates = rng.standard_normal((4, 5, channels * p * p))
-    total, count = np.zeros(height * width * channels), np.zeros(height * width * channels)
-    add_patches(total, count, estimates, rows, cols, width, channels, p)
-    expected_total = np.zeros((height, width, channels))
-    expected_count = np.zeros((height, width, channels))
+    total = np.zeros((channels, height, width))
+    add_patches(total, estimates, rows, cols, p)
+    expected_total = np.zeros((channels, height, width))
+    expected_count = np.zeros((height, width))
     for g in range(4):
         for k in range(5):
             r, c = rows[g, k], cols[g, k]
-            patch = estimates[g, k].reshape(channels, p, p).transpose(1, 2, 0)
-            expected_total[r:r + p, c:c + p] += patch
+            expected_total[:, r:r + p, c:c + p] += estimates[g, k].reshape(channels, p, p)
             expected_count[r:r + p, c:c + p] += 1
-    np.testing.assert_allclose(total.reshape(height, width, channels), expected_total)
-    np.testing.assert_array_equal(count.reshape(height, width, channels), expected_count)
+    np.testing.assert_allclose(total, expected_total)
+    np.testing.assert_array_equal(coverage(rows, cols, height, width, p), expected_count)
+
+
+def test_bands_two_apart_never_share_a_pixel():
+    from restore.solvers.group_wiener import reference_bands
+
+    settings = GroupWiener(patch_size=8, stride=4, radius=16, group_size=4)
+    height, width = 301, 70
+    ref_rows, ref_cols = reference_corners(height, 8, 4), reference_corners(width, 8, 4)
+    bands = reference_bands(ref_rows, len(ref_cols), settings)
+    assert bands[0][0] == 0 and bands[-1][1] == len(ref_rows) * len(ref_cols)
+    assert all(a[1] == b[0] for a, b in zip(bands, bands[1:]))
+    reach = []  # pixel rows each band's members may touch
+    for start, stop in bands:
+        refs = ref_rows[start // len(ref_cols):stop // len(ref_cols)]
+        reach.append((max(0, refs.min() - 16), min(height, refs.max() + 16 + 8)))
+    for (_, bottom), (top, _) in zip(reach, reach[2:]):
+        assert bottom <= top
+
+
+def test_the_stage_is_the_same_on_one_thread_and_on_two():
+    import numba
+
+    rng = np.random.default_rng(12)
+    clean = np.clip(rng.random((120, 90)).cumsum(axis=1) / 45, 0, 1)
+    noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    settings = GroupWiener(radius=8, group_size=8)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = group_wiener(noisy, clean, 0.01, settings)
+        numba.set_num_threads(max(2, before))
+        two = group_wiener(noisy, clean, 0.01, settings)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, two)

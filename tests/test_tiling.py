@@ -45,8 +45,10 @@ def test_tiled_denoising_matches_untiled(images, sigma):
 def test_seams_would_show_without_the_margin(images, monkeypatch):
     """The comparison above can fail: with no margin the tile edges differ."""
     _, noisy = images
+    from restore.recipes.denoise import DenoiseRecipe
+
     whole = denoise(noisy, 0.1, rng=7)
-    monkeypatch.setattr(Recipe, "tile_margin", lambda *args: 0)
+    monkeypatch.setattr(DenoiseRecipe, "window_margin", lambda *args: 0)
     tiled = denoise(noisy, 0.1, rng=7, tile_size=32)
     assert np.abs(tiled - whole)[8:-8, 8:-8].max() > 1e-2
 
@@ -67,7 +69,7 @@ def test_colour_tiles_and_memory_per_tile(images, monkeypatch):
     whole = denoise(colour, 0.1, channel_axis=-1, rng=3)
     monkeypatch.setattr(base, "epll", spy)
     tiled = denoise(colour, 0.1, channel_axis=-1, rng=3, tile_size=48)
-    margin = DENOISE.tile_margin(None, 0.1, get_prior("gmm"))
+    margin = DENOISE.window_margin(None, 0.1, get_prior("gmm"), 3)
     assert len(seen) == 3 * len(plan_tiles(100, 112, 48, margin)) and len(seen) > 3
     assert max(max(shape) for shape in seen) <= 48 + 2 * margin
     np.testing.assert_allclose(tiled[8:-8, 8:-8], whole[8:-8, 8:-8], atol=1e-5)
@@ -137,3 +139,35 @@ def test_noise_estimate_of_a_huge_image_looks_at_a_centre_crop(monkeypatch):
     noisy = 0.5 + np.random.default_rng(0).normal(0, 0.1, (3, 150, 130))
     assert abs(api.estimate_sigma(noisy, channel_axis=0) - 0.1) < 0.01
     assert seen == [(64, 64)] * 3
+
+
+def test_colour_tiles_match_untiled_with_the_exact_margin():
+    """RGB at one noise level: the margin is each plane's reach (the chrominance's at half
+    resolution, doubled) plus the joint stage's, and no more is needed (small patches and
+    windows keep the reach short enough for real cores)."""
+    from priors.gmm import GaussianMixturePrior
+    from restore.recipes.denoise import DenoiseRecipe
+    from restore.recipes.settings import NoiseBand
+    from restore.solvers.epll import FastSettings
+    from restore.solvers.group_wiener import GroupWiener
+    from restore.solvers.schedule import Schedule
+
+    rng = np.random.default_rng(5)
+    prior = GaussianMixturePrior(n_components=3, patch_size=4, max_iter=5, tol=1.0, rng=0).fit(
+        np.cumsum(rng.normal(size=(2000, 16)), axis=1) / 8)
+    small = GroupWiener(patch_size=4, radius=2, group_size=6)
+    pilot = Schedule(lambda_factor=48.0, beta_factors=(1, 16))
+    recipe = DenoiseRecipe(oracle=small, noise_bands=(
+        NoiseBand(0.02, pilot, small, FastSettings(stride=3)),
+        NoiseBand(0.08, pilot, GroupWiener(patch_size=4, radius=2, group_size=6, passes=2),
+                  FastSettings(stride=3))))
+    rows, cols = np.mgrid[:300, :320]
+    clean = np.stack([0.5 + 0.3 * np.sin(rows / (5.0 + c)) * np.cos(cols / 7.0)
+                      for c in range(3)], axis=-1)
+    noisy = (clean + rng.normal(0, 0.1, clean.shape)).astype(np.float32)
+    margin = recipe.window_margin(None, 0.1, prior, 3)
+    assert margin == 2 * (16 + 12) + 2 + 2 * 12  # chrominance, then the joint stage
+    whole = recipe.restore(noisy, 0.1, prior, channel_axis=-1, rng=2)
+    tiled = recipe.restore(noisy, 0.1, prior, channel_axis=-1, rng=2, tile_size=64)
+    assert len(plan_tiles(300, 320, 64, margin)) == 25
+    np.testing.assert_allclose(tiled, whole, atol=1e-5)

@@ -40,6 +40,15 @@ class PlaneSettings(NamedTuple):
     fast: FastSettings
 
 
+def settings_reach(settings, sigma, patch_size):
+    """How far (pixels) a plane restored with ``settings`` at noise ``sigma`` depends on the
+    image: ``p - 1`` pixels per HQS iteration (exact for per-pixel x-steps), capped at 16
+    patches, at least 4, plus the oracle stage's reach."""
+    reach = len(settings.schedule.betas(sigma)) * (patch_size - 1)
+    return (max(4 * patch_size, min(reach, 16 * patch_size))
+            + (0 if settings.oracle is None else settings.oracle.reach()))
+
+
 @dataclass(frozen=True)
 class Recipe:
     """A task's settings; subclasses give their defaults and hooks.
@@ -85,16 +94,19 @@ class Recipe:
         return plane, operator, data, (slice(None), slice(None))
 
     def tile_margin(self, data, sigma, prior):
-        """Pixels restored around each tile: the reach of the HQS iterations (``p - 1``
-        pixels each, exact for per-pixel x-steps), capped at 16 patches, at least 4, plus
-        the oracle stage's reach; even."""
-        patch_size = prior.patch_size
-        margin = 0
-        for settings in self.plane_settings_choices(prior):
-            reach = len(settings.schedule.betas(sigma)) * (patch_size - 1)
-            margin = max(margin, max(4 * patch_size, min(reach, 16 * patch_size))
-                         + (0 if settings.oracle is None else settings.oracle.reach()))
+        """Pixels restored around each tile of a plane: the reach of the HQS iterations
+        and oracle stage of every :class:`PlaneSettings` the task may use
+        (:func:`settings_reach`); even."""
+        margin = max(settings_reach(settings, sigma, prior.patch_size)
+                     for settings in self.plane_settings_choices(prior))
         return margin + margin % 2
+
+    def window_margin(self, data, sigma, prior, channels):
+        """Pixels restored around each tile of an image of ``channels`` under ``sigma`` (a
+        number or a noise map): :meth:`tile_margin`, twice over where the chrominance is
+        restored at half resolution."""
+        scale = 2 if self.chroma_half_resolution and channels > 1 else 1
+        return scale * self.tile_margin(data, float(np.max(sigma)), prior)
 
     def schedule_for(self, prior):
         """The EPLL schedule for ``prior`` (a task may keep one per prior)."""
@@ -138,8 +150,8 @@ class Recipe:
             restored = self.restore_window(image, data, sigma, prior, rng=rng, exact=exact,
                                            progress=progress, stopwatch=stopwatch, device=device)
             return restored.astype(image.dtype, copy=False)
-        reach_scale = 2 if self.chroma_half_resolution and image.ndim == 3 else 1
-        margin = reach_scale * self.tile_margin(data, float(np.max(sigma)), prior)
+        margin = self.window_margin(data, sigma, prior,
+                                    1 if image.ndim == 2 else image.shape[2])
         options = dict(prior=prior, rng=rng, exact=exact, progress=False, device=device,
                        **({"stopwatch": stopwatch} if executor is None else {}))
         if np.ndim(sigma):  # a noise map: each tile takes its window of it

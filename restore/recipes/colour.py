@@ -43,6 +43,17 @@ def planes_to_rgb(planes, scales=PLANE_SCALES):
     return opponent_to_rgb(planes / np.asarray(scales, dtype=planes.dtype))
 
 
+def plane_levels(sigma, channels, chroma_half_resolution=False):
+    """``[(noise level, scale)]`` of the planes :func:`restore_planes` restores for an image
+    of ``channels`` under white noise ``sigma``; ``scale`` 2 for a plane restored at half
+    resolution (the RGB chrominance, when asked), else 1."""
+    if channels != 3:
+        return [(sigma, 1)]
+    half = 2 if chroma_half_resolution else 1
+    return [(sigma * PLANE_SCALES[0], 1)] + [(sigma * PLANE_SCALES[c] / half, half)
+                                           for c in (1, 2)]
+
+
 def restore_planes(image, sigma, restore_plane, *, chroma_half_resolution=False):
     """Restore an ``(H, W, C)`` image plane by plane; clipped to [0, 1].
 

@@ -9,7 +9,8 @@ import numpy as np
 from restore.operators import Identity
 from restore.core.stopwatch import NoStopwatch
 from restore.core.validation import SIGMA_MAX, SIGMA_MIN, to_channels_last
-from restore.recipes.base import PlaneSettings, Recipe
+from restore.recipes import colour
+from restore.recipes.base import PlaneSettings, Recipe, settings_reach
 from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, CORRELATED_COUPLING, DEFAULT_PRIORS,
                                       DENOISE_NOISE_BANDS, DENOISE_ORACLE, DENOISE_SCHEDULE,
                                       COLOUR_ORACLE, IMAGE_DENOISE_SCHEDULE,
@@ -87,6 +88,23 @@ class DenoiseRecipe(Recipe):
         bands = ([_band_settings(band) for band in self.noise_bands]
                  if self._bands_apply(prior) else [])
         return super().plane_settings_choices(prior) + bands
+
+    def window_margin(self, data, sigma, prior, channels):
+        """:meth:`Recipe.window_margin`; under white noise of one level, the reach of the
+        settings each plane takes at its own level (:func:`restore.recipes.colour.plane_levels`;
+        a half-resolution plane's reach doubled, plus 2 for its block means and upsampling),
+        plus that of the joint colour stage."""
+        level = one_level(sigma)
+        if data is not None or level is None:
+            return super().window_margin(data, sigma, prior, channels)
+        p = prior.patch_size
+        margin = max(scale * settings_reach(self.plane_settings(prior, plane_level), plane_level, p)
+                     + 2 * (scale - 1) for plane_level, scale in colour.plane_levels(
+                         level, channels, self.chroma_half_resolution))
+        oracle = self.plane_settings(prior, level).oracle
+        if self.colour_oracle != "planes" and oracle is not None and channels == 3:
+            margin += oracle.reach()
+        return margin + margin % 2
 
     def restore_poisson_gaussian(self, image, noise, prior, **options):
         """Denoise Poisson-Gaussian ``noise`` (a :class:`restore.core.anscombe.PoissonGaussian`)

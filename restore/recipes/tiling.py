@@ -57,7 +57,7 @@ class Tile:
 #: Window starts are multiples of this: the fast path's random grids of stride 2, 3 (the
 #: denoising noise bands' pilots) and 5 (inpainting), and the oracle stage's stride-4
 #: references (restore.solvers.group_wiener), then fall where they fall in the whole image.
-WINDOW_ALIGNMENT = 60
+WINDOW_ALIGNMENT = 120
 
 
 def _aligned_floor(value):

@@ -1,5 +1,5 @@
 """numba kernels of the oracle stage's group filter: many small ridge solves, and adding
-patch estimates back into an image. Serial and without the GIL: the stage runs batches of
+patch estimates back into an image. Serial and without the GIL: the stage runs bands of
 groups on threads of its own."""
 import numpy as np
 from numba import njit
@@ -54,19 +54,19 @@ def ridge_solve(gram, rhs, ridge):
 
 
 @njit(nogil=True, cache=True)
-def add_patches(total, count, estimates, rows, cols, width, channels, patch_size):
+def add_patches(total, estimates, rows, cols, patch_size):
     """Add each group member's estimate (``(n, K, channels * p * p)``, values in channel,
-    row, column order) into ``total`` and 1 into ``count`` at its pixels; both flat
-    ``(height * width * channels)`` arrays of a channels-last image."""
+    row, column order) into ``total``, a channels-first ``(channels, height, width)``
+    image, at its corner ``(rows[g, k], cols[g, k])``."""
     p = patch_size
+    channels = total.shape[0]
     for g in range(estimates.shape[0]):
         for k in range(estimates.shape[1]):
-            corner = (rows[g, k] * width + cols[g, k]) * channels
+            r, c = rows[g, k], cols[g, k]
             v = 0
             for ch in range(channels):
                 for a in range(p):
-                    start = corner + a * width * channels + ch
+                    line = total[ch, r + a]
                     for b in range(p):
-                        total[start + b * channels] += estimates[g, k, v]
-                        count[start + b * channels] += 1.0
+                        line[c + b] += estimates[g, k, v]
                         v += 1

@@ -14,7 +14,6 @@ noisy patches cannot: which patches are alike and the group's covariance.
 """
 from __future__ import annotations
 
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -28,9 +27,10 @@ EIGENVALUE_FLOOR = 1e-9
 #: The groups' arithmetic (their covariances are small and well scaled).
 WORKING_DTYPE = np.float32
 
-#: Groups filtered per batch (bounds memory: a batch holds ``K x K`` Gram matrices and
-#: ``K x d`` patches per group).
-GROUPS_PER_BATCH = 1024
+#: Groups filtered per batch, over the channels for joint groups: a batch of ``K x K`` Gram
+#: matrices and ``K x d`` patches per group stays in cache (128: 0.40 s a pass on a 321x481
+#: image on one thread, 1,024: 0.50 s) and bounds memory.
+GROUPS_PER_BATCH = 128
 
 
 @dataclass(frozen=True)
@@ -139,23 +139,50 @@ def filter_groups(noisy_groups, pilot_groups, member_var):
     return mean + np.matmul(coefficients, basis.transpose(0, 2, 1))
 
 
-def map_bounded(function, items):
-    """``function`` over ``items`` on numba's thread count (numpy's small matrix products
-    release the GIL), results in order, at most two per thread in flight (bounds memory)."""
+def coverage(rows, cols, height, width, patch_size):
+    """How many group members cover each pixel, ``(height, width)`` float64: the count of
+    member corners ``(r, c)`` with ``r <= i < r + p`` and ``c <= j < c + p``, a box sum
+    of the corners' histogram."""
+    p = patch_size
+    corners = np.bincount((rows * width + cols).ravel(), minlength=height * width)
+    sums = np.zeros((height + 1, width + 1), dtype=np.int64)
+    sums[1:, 1:] = corners.reshape(height, width).cumsum(axis=0).cumsum(axis=1)
+    top = np.maximum(np.arange(height) - p + 1, 0)
+    left = np.maximum(np.arange(width) - p + 1, 0)
+    bottom, right = np.arange(1, height + 1), np.arange(1, width + 1)
+    return (sums[np.ix_(bottom, right)] - sums[np.ix_(top, right)] - sums[np.ix_(bottom, left)]
+            + sums[np.ix_(top, left)]).astype(np.float64)
+
+
+def reference_bands(ref_rows, n_cols, settings):
+    """Group index ranges ``[(start, stop)]`` of bands of reference rows, each band
+    ``2 radius + p`` pixels tall: two bands apart never touch the same pixel (a group's
+    members lie ``radius`` rows from its reference, and reach ``p - 1`` rows below)."""
+    height = 2 * settings.radius + settings.patch_size
+    band = np.asarray(ref_rows) // height
+    edges = np.flatnonzero(np.diff(band)) + 1
+    starts = np.concatenate([[0], edges]) * n_cols
+    stops = np.concatenate([edges, [len(band)]]) * n_cols
+    return list(zip(starts.tolist(), stops.tolist()))
+
+
+def run_bands(function, bands):
+    """``function(start, stop)`` on every band: the even ones on numba's thread count at
+    once, then the odd ones, so no two running bands add into the same pixel and each
+    pixel's sum runs in the same order on any thread count."""
     import numba
 
     workers = numba.get_num_threads()
-    if workers == 1:
-        yield from map(function, items)
-        return
-    with ThreadPoolExecutor(workers, thread_name_prefix="group-wiener") as pool:
-        pending = deque()
-        for item in items:
-            pending.append(pool.submit(function, item))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    for parity in (0, 1):
+        chosen = bands[parity::2]
+        if workers == 1 or len(chosen) <= 1:
+            for band in chosen:
+                function(*band)
+            continue
+        with ThreadPoolExecutor(min(workers, len(chosen)),
+                                thread_name_prefix="group-wiener") as pool:
+            for _ in pool.map(lambda band: function(*band), chosen):
+                pass
 
 
 def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
@@ -183,19 +210,27 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
                                         axis=(0, 1))
     pilot_patches = sliding_window_view(pilot, (p, p), axis=(0, 1))
 
-    def filter_batch(start):
-        r, c = rows[start:start + GROUPS_PER_BATCH], cols[start:start + GROUPS_PER_BATCH]
-        member_var = (np.full((len(r), 1), group_var, dtype=WORKING_DTYPE)
-                      if mapped_var is None else mapped_var[r, c].astype(WORKING_DTYPE))
-        return r, c, filter_groups(noisy_patches[r, c].reshape(len(r), size, -1),
-                                   pilot_patches[r, c].reshape(len(r), size, -1), member_var)
-
     height, width = noisy.shape[:2]
-    length = height * width * channels
-    total = np.zeros(length)
-    count = np.zeros(length)
-    with threadpool_limits(1, user_api="blas"):  # many small problems: threads over batches
-        for r, c, estimates in map_bounded(filter_batch, range(0, n_groups, GROUPS_PER_BATCH)):
-            add_patches(total, count, estimates, r, c, width, channels, p)
-    refined = np.where(count > 0, total / np.maximum(count, 1), np.ravel(pilot))
-    return refined.reshape(noisy.shape).astype(dtype, copy=False)
+    ref_rows = reference_corners(height, p, settings.stride)
+    n_cols = len(reference_corners(width, p, settings.stride))
+    total = np.zeros((channels, height, width))
+    batch = max(1, GROUPS_PER_BATCH // channels)
+
+    def filter_band(start, stop):
+        for first in range(start, stop, batch):
+            last = min(stop, first + batch)
+            r, c = rows[first:last], cols[first:last]
+            member_var = (np.full((len(r), 1), group_var, dtype=WORKING_DTYPE)
+                          if mapped_var is None else mapped_var[r, c].astype(WORKING_DTYPE))
+            estimates = filter_groups(noisy_patches[r, c].reshape(len(r), size, -1),
+                                      pilot_patches[r, c].reshape(len(r), size, -1), member_var)
+            add_patches(total, estimates, r, c, p)
+
+    with threadpool_limits(1, user_api="blas"):  # many small problems: threads over bands
+        run_bands(filter_band, reference_bands(ref_rows, n_cols, settings))
+    count = coverage(rows, cols, height, width, p)
+    estimate = total.transpose(1, 2, 0).reshape(noisy.shape) / np.maximum(count, 1).reshape(
+        (height, width) + (1,) * (noisy.ndim - 2))
+    covered = (count > 0).reshape(estimate.shape[:2] + (1,) * (noisy.ndim - 2))
+    refined = np.where(covered, estimate, pilot)
+    return refined.astype(dtype, copy=False)

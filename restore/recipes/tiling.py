@@ -5,9 +5,10 @@ x-step of denoising and inpainting is per pixel, so one HQS iteration lets a
 pixel feel the image at most ``p - 1`` pixels away. After ``T`` iterations a
 pixel farther than ``T (p - 1)`` from a tile's edge therefore gets exactly
 the value it would get in the whole image (exact path; the fast path draws
-the same random patch grids when the tile corners lie on even coordinates
-and the seed is the same, see :func:`restore.epll.random_subgrid`; the oracle stage
-of denoising adds its reach and needs corners on multiples of its stride, 4). Each
+the same random patch grids when the tile corners lie on multiples of the grid's
+stride and the seed is the same, see :func:`restore.solvers.patch_averaging.random_subgrid`;
+the oracle stage of denoising adds its reach and needs corners on multiples of its
+stride, 4; :data:`WINDOW_ALIGNMENT`). Each
 tile is restored with a margin on every side, only its core is kept, and
 the cores tile the image without overlap: no blending, no seams. Deblurring
 (a global x-step) is only approximately local; its margin adds the kernel's
@@ -33,7 +34,8 @@ logger = logging.getLogger("restore")
 #: Images with more pixels than this (per channel) are restored in tiles by default.
 MAX_WHOLE_PIXELS = 2048 * 2048
 #: Default side of a tile's core (the part kept), in pixels; even (see the module notes).
-DEFAULT_TILE = 1024
+#: 1536: a 24-megapixel RGB photo at sigma 25 in 1.6 GB (BENCHMARKS.md#large-photo).
+DEFAULT_TILE = 1536
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ class Tile:
 
 #: Window starts are multiples of this: the fast path's random grids of stride 2, 3 (the
 #: denoising noise bands' pilots) and 5 (inpainting), and the oracle stage's stride-4
-#: references (restore.solvers.group_wiener), then fall where they fall in the whole image.
+#: references (restore.solvers.group_wiener), then fall where they fall in the whole image,
+#: at full resolution and at the half resolution of colour chrominance.
 WINDOW_ALIGNMENT = 120
 
 

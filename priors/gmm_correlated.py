@@ -94,11 +94,11 @@ class CorrelatedMixture:
         """Clean patches from ``patches`` with noise ``N(0, noise_var Chat)``, ``(n, d)``."""
         return _through(self.whitened, patches, noise_var, self.forward, self.backward)
 
-    def fast_denoiser(self, tail_ratio=None, search=None):
+    def fast_denoiser(self, tail_ratio=None, search=None, shortlist=None):
         """The whitened mixture's fast denoiser (:meth:`~priors.gmm.GaussianMixturePrior.
         fast_denoiser`), whitening and colouring around it."""
-        return _Whitened(self.whitened.fast_denoiser(tail_ratio, search), self.forward,
-                         self.backward)
+        return _Whitened(self.whitened.fast_denoiser(tail_ratio, search, shortlist),
+                         self.forward, self.backward)
 
 
 class _Whitened:

@@ -46,14 +46,28 @@ def resolve_search(prior, search):
     return search
 
 
-def fast_search(prior, tail_ratio, search):
-    """The fast z-step of ``prior`` with the named search (already resolved)."""
+def resolve_shortlist(prior, search, shortlist):
+    """The orbits the orientation search keeps for ``shortlist`` (``None``: :data:`SHORTLIST`,
+    at most every orbit), checked; None for the exhaustive search, which keeps them all."""
+    if search == "exhaustive":
+        return None
+    if shortlist is None:
+        return min(SHORTLIST, prior.n_components)
+    if isinstance(shortlist, bool) or int(shortlist) != shortlist or not (
+            1 <= shortlist <= prior.n_components):
+        raise ValueError(f"shortlist must be a whole number from 1 to {prior.n_components}, "
+                         f"got {shortlist!r}")
+    return int(shortlist)
+
+
+def fast_search(prior, tail_ratio, search, shortlist=None):
+    """The fast z-step of ``prior`` with the named search and shortlist (both resolved)."""
     from priors.gmm_fast import FlatTailDenoiser
 
     if search == "exhaustive":
         return FlatTailDenoiser(prior, tail_ratio=tail_ratio)
     return OrientationSearch(prior, tail_ratio=tail_ratio,
-                             shortlist=min(SHORTLIST, prior.n_components))
+                             shortlist=resolve_shortlist(prior, search, shortlist))
 
 
 class OrientationSearch:

@@ -147,9 +147,10 @@ class TorchMixture:
         out = self.wiener(patches, labels, noise_var)
         return (out, labels) if return_labels else out
 
-    def fast_denoiser(self, tail_ratio=None, search=None):
+    def fast_denoiser(self, tail_ratio=None, search=None, shortlist=None):
         """The flat-tail z-step (:class:`TorchFlatTail`); ``search`` ``None`` or
-        ``"exhaustive"`` (a tied mixture's orientation search is not ported)."""
+        ``"exhaustive"`` (a tied mixture's orientation search is not ported), which scores
+        every component: ``shortlist`` does not apply."""
         if search not in (None, "exhaustive"):
             raise ValueError(f"the torch z-step searches every component (search='exhaustive'"
                              f" or None), got search={search!r}; run the orientation search "

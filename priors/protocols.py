@@ -37,11 +37,11 @@ class PatchDenoiser(Protocol):
 
 @runtime_checkable
 class FastPath(Protocol):
-    def fast_denoiser(self, tail_ratio: float | None = None,
-                      search: str | None = None) -> PatchDenoiser:
+    def fast_denoiser(self, tail_ratio: float | None = None, search: str | None = None,
+                      shortlist: int | None = None) -> PatchDenoiser:
         """A faster approximate :class:`PatchDenoiser`; ``tail_ratio`` tunes a Gaussian
-        mixture's flat-tail approximation and ``search`` how it finds the component
-        (``None``: its defaults)."""
+        mixture's flat-tail approximation, ``search`` how it finds the component and
+        ``shortlist`` how many candidates that search keeps (``None``: its defaults)."""
 
 
 @runtime_checkable

@@ -122,3 +122,18 @@ def test_search_names_are_checked(small_tied_prior):
     assert isinstance(tied.fast_denoiser(), OrientationSearch)
     with pytest.raises(ValueError, match="shortlist must be between 1 and 6"):
         OrientationSearch(tied, shortlist=7)
+
+
+def test_the_shortlist_reaches_the_search_through_the_fast_settings(small_tied_prior):
+    from restore.solvers.epll import FastSettings
+
+    tied, _ = small_tied_prior
+    assert tied.fast_denoiser().shortlist == min(6, 8)  # the default, at most every orbit
+    assert tied.fast_denoiser(shortlist=2).shortlist == 2
+    assert tied.fast_denoiser(shortlist=2) is FastSettings(shortlist=2).denoiser(tied)
+    assert tied.fast_denoiser(shortlist=2) is not tied.fast_denoiser(shortlist=3)
+    untied = tied.with_symmetry("none")
+    assert FastSettings(shortlist=2).denoiser(untied) is untied.fast_denoiser()  # scores all
+    for wrong in (0, 7, 2.5, True):
+        with pytest.raises(ValueError, match="shortlist must be a whole number from 1 to 6"):
+            tied.fast_denoiser(shortlist=wrong)

@@ -1,10 +1,11 @@
-"""Choose the stride of the pilot's random patch grids in the denoising noise bands.
+"""Choose the stride of the pilot's random patch grids in the denoising noise bands, or
+the shortlist of its component search.
 
 Usage::
 
     python -m benchmarks.tuning.pilot_stride --train ../shared/data/train400 \\
         --bsds ../shared/data/bsds500_test [--sigmas 15 25 50] [--strides 2 3 4] \\
-        [--colour N]
+        [--shortlists 8 4 2] [--colour N]
 
 The images and noise of :mod:`benchmarks.tuning.oracle_stage` (every 50th Train400 and
 every 40th BSDS500-test image, grey). Each z-step of the fast path denoises the patches of
@@ -13,10 +14,12 @@ a random grid of this stride (:class:`restore.solvers.epll.FastSettings`); strid
 :data:`restore.recipes.settings.DENOISE_NOISE_BANDS` takes it and the default denoising
 recipe (pilot, then the oracle stage) runs with the default prior. Writes
 ``benchmarks/results/pilot_stride_tuning.json`` and prints, per stride and level, the mean
-PSNR against the first stride listed and the median seconds per image. ``--colour N``:
-instead N BSDS500-test colour images (every 20th from the 6th, as
-:mod:`benchmarks.tuning.colour_oracle`), restored in colour, written to
-``pilot_stride_tuning_colour.json``.
+PSNR against the first stride listed and the median seconds per image. ``--shortlists``:
+instead of strides, the orbits the orientation search keeps from its first pass
+(:class:`restore.solvers.epll.FastSettings` ``shortlist``, the bands' own stride kept),
+written to ``pilot_shortlist_tuning.json``. ``--colour N``: instead N BSDS500-test colour
+images (every 20th from the 6th, as :mod:`benchmarks.tuning.colour_oracle`), restored in
+colour, written with the suffix ``_colour``.
 """
 from __future__ import annotations
 
@@ -34,9 +37,10 @@ from benchmarks.tuning.oracle_stage import training_images
 from benchmarks.tuning.pilot_schedule import gains_by_sigma, print_gains
 
 
-def with_pilot_stride(recipe, stride):
-    """``recipe`` whose noise bands' pilots use random grids of ``stride``."""
-    bands = tuple(band._replace(fast=dataclasses.replace(band.fast, stride=stride))
+def with_pilot_fast(recipe, **changes):
+    """``recipe`` whose noise bands' pilots take these :class:`FastSettings` changes
+    (``stride=3``, ``shortlist=4``)."""
+    bands = tuple(band._replace(fast=dataclasses.replace(band.fast, **changes))
                   for band in recipe.noise_bands)
     return dataclasses.replace(recipe, noise_bands=bands)
 
@@ -54,6 +58,8 @@ def main(argv=None):
     parser.add_argument("--bsds", required=True)
     parser.add_argument("--sigmas", nargs="+", type=float, default=[15.0, 25.0, 50.0])
     parser.add_argument("--strides", nargs="+", type=int, default=[2, 3, 4])
+    parser.add_argument("--shortlists", nargs="+", type=int,
+                        help="compare these shortlists instead of strides")
     parser.add_argument("--colour", type=int, default=0, metavar="N",
                         help="N colour images instead of the grey tuning set")
     parser.add_argument("--seed", type=int, default=0)
@@ -62,7 +68,9 @@ def main(argv=None):
     from restore.recipes import DENOISE
 
     prior = get_prior(DENOISE.default_prior)
-    recipes = {stride: with_pilot_stride(DENOISE, stride) for stride in args.strides}
+    knob, values = (("shortlist", args.shortlists) if args.shortlists
+                    else ("stride", args.strides))
+    recipes = {f"{knob} {value}": with_pilot_fast(DENOISE, **{knob: value}) for value in values}
     lowest = min(band.least for band in DENOISE.noise_bands) * 255
     if min(args.sigmas) < lowest:
         parser.error(f"every sigma must be in a noise band (at least {lowest:g})")
@@ -74,20 +82,19 @@ def main(argv=None):
             rng = np.random.default_rng([args.seed, index, int(sigma * 100)])
             noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
             row = dict(image=name, sigma=sigma)
-            for stride, recipe in recipes.items():
+            for label, recipe in recipes.items():
                 start = time.perf_counter()
                 estimate = recipe.restore(noisy, sigma / 255, prior, rng=0,
                                           channel_axis=-1 if clean.ndim == 3 else None)
-                row[f"stride {stride} seconds"] = time.perf_counter() - start
-                row[f"stride {stride}"] = psnr(clean, estimate)
+                row[f"{label} seconds"] = time.perf_counter() - start
+                row[label] = psnr(clean, estimate)
             rows.append(row)
             print(f"{name} sigma {sigma:g}: " + ", ".join(
-                f"stride {s} {row[f'stride {s}']:.3f} dB {row[f'stride {s} seconds']:.2f} s"
-                for s in args.strides), file=sys.stderr, flush=True)
-    reference = f"stride {args.strides[0]}"
-    summary = gains_by_sigma(rows, [f"stride {stride}" for stride in args.strides],
-                             args.sigmas, reference)
-    path = RESULTS_DIR / f"pilot_stride_tuning{'_colour' if args.colour else ''}.json"
+                f"{label} {row[label]:.3f} dB {row[f'{label} seconds']:.2f} s"
+                for label in recipes), file=sys.stderr, flush=True)
+    reference = next(iter(recipes))
+    summary = gains_by_sigma(rows, list(recipes), args.sigmas, reference)
+    path = RESULTS_DIR / f"pilot_{knob}_tuning{'_colour' if args.colour else ''}.json"
     write_tuning_run(path, "benchmarks.tuning.pilot_stride", argv, args, summary, rows,
                      reference=reference)
     print_gains(summary, reference)

@@ -41,8 +41,10 @@ class NoiseBand(NamedTuple):
 #: Stronger white noise (per plane, on the [0, 1] scale): shorter pilot schedules, which
 #: smooth less, and from 20/255 more oracle passes (docs/tuning.md#pilot-schedule,
 #: benchmarks/results/pilot_schedule_tuning*.json); the pilot's patches on random grids of
-#: stride 3 (docs/tuning.md#pilot-stride, benchmarks/results/pilot_stride_tuning.json).
-PILOT_FAST = FastSettings(stride=3)
+#: stride 3 (docs/tuning.md#pilot-stride, benchmarks/results/pilot_stride_tuning.json), its
+#: component search keeping 4 orbits (docs/tuning.md#pilot-shortlist,
+#: benchmarks/results/pilot_shortlist_tuning*.json).
+PILOT_FAST = FastSettings(stride=3, shortlist=4)
 DENOISE_NOISE_BANDS = (
     NoiseBand(12.5 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 8, 16, 64)),
               DENOISE_ORACLE, PILOT_FAST),

@@ -25,12 +25,15 @@ class FastSettings:
     ``search``: how a tied mixture finds each patch's component,
     ``"orientation"`` (:mod:`priors.gmm_search`) or ``"exhaustive"`` (the
     reference); ``None``: the prior's default.
+    ``shortlist``: the orbits the orientation search keeps from its first pass
+    (``None``: :data:`priors.gmm_search.SHORTLIST`; the exhaustive search keeps all).
     """
 
     stride: int = 2
     cg_tolerance: float = 1e-4
     tail_ratio: float | None = None
     search: str | None = None
+    shortlist: int | None = None
 
     def denoiser(self, prior):
         """The prior's fast patch denoiser under these settings (the prior itself where it
@@ -39,9 +42,10 @@ class FastSettings:
 
         if not isinstance(prior, FastPath):
             return prior
-        if self.search is None:
-            return prior.fast_denoiser(self.tail_ratio)
-        return prior.fast_denoiser(self.tail_ratio, search=self.search)
+        options = {name: value for name, value in (("search", self.search),
+                                                   ("shortlist", self.shortlist))
+                   if value is not None}
+        return prior.fast_denoiser(self.tail_ratio, **options)
 
 
 def epll(observed, operator, sigma, prior, schedule, *, init=None, exact=True,

@@ -375,17 +375,14 @@ class GaussianMixturePrior(Registered):
 
     def fast_denoiser(self, tail_ratio=None, search=None, shortlist=None):
         """Flat-tail approximation of :meth:`denoise` (:mod:`priors.gmm_fast`; ``tail_ratio``
-        ``None``: 1). ``search``: ``"orientation"`` (a tied mixture's default,
-        :mod:`priors.gmm_search`, keeping ``shortlist`` orbits, ``None``: its default) or
-        ``"exhaustive"`` (the only search of an untied one, which scores every component
-        and has no shortlist)."""
-        from priors.gmm_search import fast_search, resolve_search, resolve_shortlist
+        ``None``: 1). ``search``: ``"orientation"`` (a tied mixture's default, keeping
+        ``shortlist`` orbits, :mod:`priors.gmm_search`) or ``"exhaustive"`` (all of them)."""
+        from priors.gmm_search import fast_search, resolve_search
 
         tail_ratio = 1.0 if tail_ratio is None else float(tail_ratio)
-        search = resolve_search(self, search)
-        key = ("fast", tail_ratio, search, resolve_shortlist(self, search, shortlist))
+        key = ("fast", tail_ratio) + resolve_search(self, search, shortlist)
         if key not in self._cache:
-            self._cache[key] = fast_search(self, tail_ratio, search, key[3])
+            self._cache[key] = fast_search(self, tail_ratio, *key[2:])
         return self._cache[key]
 
     # ------------------------------------------------------------------ persistence

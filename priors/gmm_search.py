@@ -34,16 +34,17 @@ SEARCHES = ("orientation", "exhaustive")
 SHORTLIST = 8
 
 
-def resolve_search(prior, search):
-    """The search a mixture runs for ``search`` (``None``: its default), checked."""
+def resolve_search(prior, search, shortlist=None):
+    """``(search, shortlist)`` a mixture runs for ``search`` and ``shortlist`` (``None``:
+    their defaults), checked."""
     if search is None:
-        return "exhaustive" if prior.symmetry == "none" else "orientation"
+        search = "exhaustive" if prior.symmetry == "none" else "orientation"
     if search not in SEARCHES:
         raise ValueError(f"search must be one of {SEARCHES}, got {search!r}")
     if search == "orientation" and prior.symmetry != "dihedral":
         raise ValueError("the orientation search needs a mixture tied over rotations and "
                          f"flips (symmetry='dihedral'); this one has {prior.symmetry!r}")
-    return search
+    return search, resolve_shortlist(prior, search, shortlist)
 
 
 def resolve_shortlist(prior, search, shortlist):

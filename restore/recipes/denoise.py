@@ -97,10 +97,12 @@ class DenoiseRecipe(Recipe):
         level = one_level(sigma)
         if data is not None or level is None:
             return super().window_margin(data, sigma, prior, channels)
-        p = prior.patch_size
-        margin = max(scale * settings_reach(self.plane_settings(prior, plane_level), plane_level, p)
-                     + 2 * (scale - 1) for plane_level, scale in colour.plane_levels(
-                         level, channels, self.chroma_half_resolution))
+        margin = 0
+        for plane_level, scale in colour.plane_levels(level, channels,
+                                                      self.chroma_half_resolution):
+            reach = settings_reach(self.plane_settings(prior, plane_level), plane_level,
+                                   prior.patch_size)
+            margin = max(margin, scale * reach + 2 * (scale - 1))
         oracle = self.plane_settings(prior, level).oracle
         if self.colour_oracle != "planes" and oracle is not None and channels == 3:
             margin += oracle.reach()

@@ -28,8 +28,8 @@ EIGENVALUE_FLOOR = 1e-9
 WORKING_DTYPE = np.float32
 
 #: Groups filtered per batch, over the channels for joint groups: a batch of ``K x K`` Gram
-#: matrices and ``K x d`` patches per group stays in cache (128: 0.40 s a pass on a 321x481
-#: image on one thread, 1,024: 0.50 s) and bounds memory.
+#: matrices and ``K x d`` patches per group stays in cache and bounds memory
+#: (docs/tuning.md#pilot-schedule, its last paragraph).
 GROUPS_PER_BATCH = 128
 
 

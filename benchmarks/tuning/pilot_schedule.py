@@ -49,6 +49,14 @@ def print_gains(summary, reference):
               f"median {value['seconds']:.2f} s")
 
 
+def write_gains(path, module, argv, args, rows, labels, reference):
+    """Summarise ``rows`` (:func:`gains_by_sigma` over ``args.sigmas``), write the tuning
+    run to ``path`` and print the summary."""
+    summary = gains_by_sigma(rows, labels, args.sigmas, reference)
+    write_tuning_run(path, module, argv, args, summary, rows, reference=reference)
+    print_gains(summary, reference)
+
+
 def label(factors, passes):
     return f"{','.join(f'{f:g}' for f in factors)} x{passes}"
 
@@ -95,12 +103,9 @@ def main(argv=None):
                 if key not in ("image", "sigma") and not key.endswith("seconds")),
                 file=sys.stderr, flush=True)
     labels = [label(f, p) for f in args.schedules for p in args.passes]
-    summary = gains_by_sigma(rows, labels if reference in rows[0] else [], args.sigmas,
-                             reference)
     path = RESULTS_DIR / f"pilot_schedule_tuning{'_' + args.tag if args.tag else ''}.json"
-    write_tuning_run(path, "benchmarks.tuning.pilot_schedule", argv, args, summary, rows,
-                     reference=reference)
-    print_gains(summary, reference)
+    write_gains(path, "benchmarks.tuning.pilot_schedule", argv, args, rows,
+                labels if reference in rows[0] else [], reference)
     return 0
 
 

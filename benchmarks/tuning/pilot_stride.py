@@ -31,10 +31,10 @@ import time
 import numpy as np
 
 from benchmarks.harness.data import load_dataset, refuse_test_set
-from benchmarks.harness.results import RESULTS_DIR, write_tuning_run
+from benchmarks.harness.results import RESULTS_DIR
 from benchmarks.harness.scoring import psnr
 from benchmarks.tuning.oracle_stage import training_images
-from benchmarks.tuning.pilot_schedule import gains_by_sigma, print_gains
+from benchmarks.tuning.pilot_schedule import write_gains
 
 
 def with_pilot_fast(recipe, **changes):
@@ -92,12 +92,9 @@ def main(argv=None):
             print(f"{name} sigma {sigma:g}: " + ", ".join(
                 f"{label} {row[label]:.3f} dB {row[f'{label} seconds']:.2f} s"
                 for label in recipes), file=sys.stderr, flush=True)
-    reference = next(iter(recipes))
-    summary = gains_by_sigma(rows, list(recipes), args.sigmas, reference)
     path = RESULTS_DIR / f"pilot_{knob}_tuning{'_colour' if args.colour else ''}.json"
-    write_tuning_run(path, "benchmarks.tuning.pilot_stride", argv, args, summary, rows,
-                     reference=reference)
-    print_gains(summary, reference)
+    write_gains(path, "benchmarks.tuning.pilot_stride", argv, args, rows, list(recipes),
+                next(iter(recipes)))
     return 0
 
 

@@ -103,10 +103,16 @@ class DenoiseRecipe(Recipe):
             reach = settings_reach(self.plane_settings(prior, plane_level), plane_level,
                                    prior.patch_size)
             margin = max(margin, scale * reach + 2 * (scale - 1))
-        oracle = self.plane_settings(prior, level).oracle
-        if self.colour_oracle != "planes" and oracle is not None and channels == 3:
-            margin += oracle.reach()
+        joint = self._joint_oracle(prior, level, channels)
+        margin += 0 if joint is None else joint.reach()
         return margin + margin % 2
+
+    def _joint_oracle(self, prior, level, channels):
+        """The oracle stage run on the three channels of an RGB image jointly under white
+        noise of one ``level`` (None for a noise map), or None where there is none."""
+        if self.colour_oracle == "planes" or level is None or channels != 3:
+            return None
+        return self.plane_settings(prior, level).oracle
 
     def restore_poisson_gaussian(self, image, noise, prior, **options):
         """Denoise Poisson-Gaussian ``noise`` (a :class:`restore.core.anscombe.PoissonGaussian`)
@@ -149,17 +155,15 @@ class DenoiseRecipe(Recipe):
                              f"{self.colour_oracle!r}")
         if data is None:
             level = one_level(sigma)
-            oracle = None if level is None else self.plane_settings(prior, level).oracle
-            joint = (self.colour_oracle != "planes" and oracle is not None and image.ndim == 3
-                     and image.shape[2] == 3)
+            joint = self._joint_oracle(prior, level, 1 if image.ndim == 2 else image.shape[2])
             restored = super().restore_window(
                 image, data, sigma, prior, rng=rng, exact=exact, progress=progress,
                 stopwatch=stopwatch, device=device,
-                plane_oracles=not joint or self.colour_oracle == "both")
-            if not joint:
+                plane_oracles=joint is None or self.colour_oracle == "both")
+            if joint is None:
                 return restored
             with stopwatch.stage("oracle"):
-                return np.clip(oracle(image, restored, level**2), 0, 1)
+                return np.clip(joint(image, restored, level**2), 0, 1)
         from restore.recipes.correlated import restore_correlated_window
 
         return restore_correlated_window(self, image, data, prior, rng=rng, exact=exact,

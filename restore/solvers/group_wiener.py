@@ -228,9 +228,7 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
 
     with threadpool_limits(1, user_api="blas"):  # many small problems: threads over bands
         run_bands(filter_band, reference_bands(ref_rows, n_cols, settings))
-    count = coverage(rows, cols, height, width, p)
-    estimate = total.transpose(1, 2, 0).reshape(noisy.shape) / np.maximum(count, 1).reshape(
+    count = coverage(rows, cols, height, width, p).reshape(
         (height, width) + (1,) * (noisy.ndim - 2))
-    covered = (count > 0).reshape(estimate.shape[:2] + (1,) * (noisy.ndim - 2))
-    refined = np.where(covered, estimate, pilot)
-    return refined.astype(dtype, copy=False)
+    estimate = total.transpose(1, 2, 0).reshape(noisy.shape) / np.maximum(count, 1)
+    return np.where(count > 0, estimate, pilot).astype(dtype, copy=False)

@@ -1,4 +1,6 @@
 """The oracle stage: block matching and the empirical Wiener filter of its groups."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -110,6 +112,38 @@ def test_passes_refine_their_own_result_and_reach_as_far_again():
     np.testing.assert_allclose(twice(noisy, pilot, 0.01),
                                once(noisy, once(noisy, pilot, 0.01), 0.01), atol=1e-7)
     assert twice.reach() == 2 * once.reach()
+
+
+def test_a_chain_runs_its_stages_in_turn_and_reaches_their_sum():
+    rng = np.random.default_rng(18)
+    clean = 0.5 + 0.4 * np.sin(np.add.outer(np.arange(40), 2 * np.arange(40)) / 4)
+    noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    pilot = clean + 0.05 * rng.standard_normal(clean.shape)
+    first, second = GroupWiener(patch_size=5, stride=3, radius=6, group_size=12), GroupWiener()
+    chain = GroupWiener(patch_size=5, stride=3, radius=6, group_size=12, then=second)
+    expected = second(noisy, first(noisy, pilot, 0.01), 0.01)
+    np.testing.assert_array_equal(chain(noisy, pilot, 0.01), expected)
+    assert chain.reach() == first.reach() + second.reach()
+    assert not np.array_equal(expected, first(noisy, pilot, 0.01))
+
+
+def test_without_rematching_the_later_passes_filter_the_first_groups():
+    from restore.solvers.group_wiener import filter_pass
+
+    rng = np.random.default_rng(19)
+    clean = 0.5 + 0.3 * np.cos(np.add.outer(np.arange(36), np.arange(36)) / 3)
+    noisy = clean + 0.1 * rng.standard_normal(clean.shape)
+    pilot = clean + 0.05 * rng.standard_normal(clean.shape)
+    settings = GroupWiener(patch_size=6, stride=3, radius=5, group_size=10)
+    once, groups = filter_pass(noisy, pilot, 0.01, settings)
+    again, _ = filter_pass(noisy, once, 0.01, settings, groups)
+    reused = dataclasses.replace(settings, passes=2, rematch=False)
+    np.testing.assert_array_equal(reused(noisy, pilot, 0.01), again)
+    rematched = dataclasses.replace(settings, passes=2)(noisy, pilot, 0.01)
+    assert not np.array_equal(rematched, again)  # the second pilot's groups differ
+    assert reused.reach() == 2 * settings.reach()
+    with pytest.raises(ValueError, match="then must be a GroupWiener"):
+        GroupWiener(then=(settings,))
 
 
 def test_identical_channels_are_filtered_as_one_with_half_the_noise():

@@ -34,15 +34,16 @@ def parse_variant(text):
     return {key.strip(): ast.literal_eval(value) for key, value in pairs}
 
 
-def training_images(train, bsds):
-    """``[(name, grey clean image)]``: every 50th Train400, every 40th BSDS500-test image."""
+def training_images(train, bsds, offset=0):
+    """``[(name, grey clean image)]``: every 50th Train400, every 40th BSDS500-test image,
+    from the ``offset``-th."""
     for folder in (train, bsds):
         refuse_test_set(folder)
     grey, _ = load_dataset(train)
     colour, _ = load_dataset(bsds, mode="RGB", suffixes=(".jpg",))
-    return ([(f"train400/{image.name}", image.clean) for image in grey[::50]]
+    return ([(f"train400/{image.name}", image.clean) for image in grey[offset::50]]
             + [(f"bsds500_test/{image.name}", image.clean.mean(axis=2))
-               for image in colour[::40]])
+               for image in colour[offset::40]])
 
 
 def main(argv=None):

@@ -26,15 +26,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-import time
-
-import numpy as np
 
 from benchmarks.harness.data import load_dataset, refuse_test_set
 from benchmarks.harness.results import RESULTS_DIR
-from benchmarks.harness.scoring import psnr
 from benchmarks.tuning.oracle_stage import training_images
 from benchmarks.tuning.pilot_schedule import write_gains
+from benchmarks.tuning.recipe_variants import compare_recipes
 
 
 def with_pilot_fast(recipe, **changes):
@@ -74,24 +71,9 @@ def main(argv=None):
     lowest = min(band.least for band in DENOISE.noise_bands) * 255
     if min(args.sigmas) < lowest:
         parser.error(f"every sigma must be in a noise band (at least {lowest:g})")
-    rows = []
     images = (colour_images(args.bsds, args.colour) if args.colour
               else training_images(args.train, args.bsds))
-    for index, (name, clean) in enumerate(images):
-        for sigma in args.sigmas:
-            rng = np.random.default_rng([args.seed, index, int(sigma * 100)])
-            noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
-            row = dict(image=name, sigma=sigma)
-            for label, recipe in recipes.items():
-                start = time.perf_counter()
-                estimate = recipe.restore(noisy, sigma / 255, prior, rng=0,
-                                          channel_axis=-1 if clean.ndim == 3 else None)
-                row[f"{label} seconds"] = time.perf_counter() - start
-                row[label] = psnr(clean, estimate)
-            rows.append(row)
-            print(f"{name} sigma {sigma:g}: " + ", ".join(
-                f"{label} {row[label]:.3f} dB {row[f'{label} seconds']:.2f} s"
-                for label in recipes), file=sys.stderr, flush=True)
+    rows = compare_recipes(recipes, images, args.sigmas, prior, args.seed)
     path = RESULTS_DIR / f"pilot_{knob}_tuning{'_colour' if args.colour else ''}.json"
     write_gains(path, "benchmarks.tuning.pilot_stride", argv, args, rows, list(recipes),
                 next(iter(recipes)))

@@ -62,3 +62,32 @@ def spread_training_images(folder, count):
     paths = list_training_images([folder])
     picks = [paths[i] for i in np.linspace(0, len(paths) - 1, count).astype(int)]
     return picks, [load_grey(p).astype(np.float64) for p in picks]
+
+
+def compare_recipes(recipes, images, sigmas, prior, seed=0):
+    """Each of ``recipes`` (``{label: recipe}``) denoising each of ``images`` (``[(name,
+    clean)]``, grey or RGB) under white noise of each of ``sigmas`` (of 255; seeded by
+    ``seed``, the image's index and sigma). Rows ``{image, sigma, <label>: PSNR,
+    "<label> seconds": seconds}``, each printed to stderr as it comes."""
+    import sys
+    import time
+
+    from benchmarks.harness.scoring import psnr
+
+    rows = []
+    for index, (name, clean) in enumerate(images):
+        for sigma in sigmas:
+            rng = np.random.default_rng([seed, index, int(sigma * 100)])
+            noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
+            row = dict(image=name, sigma=sigma)
+            for label, recipe in recipes.items():
+                start = time.perf_counter()
+                estimate = recipe.restore(noisy, sigma / 255, prior, rng=0,
+                                          channel_axis=-1 if clean.ndim == 3 else None)
+                row[f"{label} seconds"] = time.perf_counter() - start
+                row[label] = psnr(clean, estimate)
+            rows.append(row)
+            print(f"{name} sigma {sigma:g}: " + ", ".join(
+                f"{label} {row[label]:.3f} dB {row[f'{label} seconds']:.2f} s"
+                for label in recipes), file=sys.stderr, flush=True)
+    return rows

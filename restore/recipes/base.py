@@ -33,11 +33,13 @@ from restore.solvers.schedule import Schedule
 
 class PlaneSettings(NamedTuple):
     """How EPLL restores one plane (``schedule``, on the ``fast`` path's settings unless
-    exact) and what refines it (``oracle``, or None)."""
+    exact) and what refines it (``oracle``, or None; ``colour_oracle`` where a joint colour
+    stage follows, None: ``oracle``)."""
 
     schedule: Schedule
     oracle: Optional[GroupWiener]
     fast: FastSettings
+    colour_oracle: Optional[GroupWiener] = None
 
 
 def settings_reach(settings, sigma, patch_size):
@@ -45,8 +47,9 @@ def settings_reach(settings, sigma, patch_size):
     image: ``p - 1`` pixels per HQS iteration (exact for per-pixel x-steps), capped at 16
     patches, at least 4, plus the oracle stage's reach."""
     reach = len(settings.schedule.betas(sigma)) * (patch_size - 1)
-    return (max(4 * patch_size, min(reach, 16 * patch_size))
-            + (0 if settings.oracle is None else settings.oracle.reach()))
+    return max(4 * patch_size, min(reach, 16 * patch_size)) + max(
+        [0] + [oracle.reach() for oracle in (settings.oracle, settings.colour_oracle)
+               if oracle is not None])
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,8 @@ class Recipe:
     def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
                        stopwatch=NoStopwatch(), device=None, plane_oracles=True):
         """EPLL on one whole window, grey or colour, each plane refined by its oracle stage
-        (``plane_oracles``); float32 result clipped to [0, 1]."""
+        (``plane_oracles``: True, each plane's ``oracle``; ``"before-joint"``, its
+        ``colour_oracle`` where it has one; False, none); float32 result clipped to [0, 1]."""
         operator = self.operator(data)
 
         def restore_plane(plane, plane_sigma, clip):
@@ -183,8 +187,9 @@ class Recipe:
                 np.ascontiguousarray(plane), data, operator)
             start = self.start(observed, plane_data, sigma, prior, rng=rng, exact=exact,
                                device=device)
-            schedule, oracle, fast = self.plane_settings(prior, plane_sigma)
-            oracle = oracle if plane_oracles else None
+            schedule, oracle, fast, colour_oracle = self.plane_settings(prior, plane_sigma)
+            oracle = ((colour_oracle or oracle) if plane_oracles == "before-joint"
+                      else oracle if plane_oracles else None)
             restored = epll(observed, plane_operator, plane_sigma, prior, schedule, init=start,
                             exact=exact, fast=fast, patch_window=self.patch_window, rng=rng,
                             progress=progress, clip=clip, stopwatch=stopwatch, device=device)

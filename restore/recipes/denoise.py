@@ -25,7 +25,7 @@ COLOUR_ORACLES = ("both", "joint", "planes")
 
 def _band_settings(band):
     """The :class:`PlaneSettings` of a :class:`restore.recipes.settings.NoiseBand`."""
-    return PlaneSettings(band.schedule, band.oracle, band.fast)
+    return PlaneSettings(band.schedule, band.oracle, band.fast, band.colour_oracle)
 
 
 def one_level(sigma):
@@ -159,7 +159,8 @@ class DenoiseRecipe(Recipe):
             restored = super().restore_window(
                 image, data, sigma, prior, rng=rng, exact=exact, progress=progress,
                 stopwatch=stopwatch, device=device,
-                plane_oracles=joint is None or self.colour_oracle == "both")
+                plane_oracles=(True if joint is None else
+                               "before-joint" if self.colour_oracle == "both" else False))
             if joint is None:
                 return restored
             with stopwatch.stage("oracle"):

@@ -3,7 +3,7 @@
 and BSDS500-test only; BSD68 and CBSD68 only measure."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 from restore.solvers.epll import FastSettings
 from restore.solvers.group_wiener import GroupWiener
@@ -30,29 +30,39 @@ DENOISE_ORACLE = GroupWiener(patch_size=8, stride=4, radius=16, group_size=32)
 
 class NoiseBand(NamedTuple):
     """White noise of at least ``least`` per plane (the [0, 1] scale): EPLL's pilot
-    ``schedule`` on the ``fast`` path's settings, then the ``oracle`` stage."""
+    ``schedule`` on the ``fast`` path's settings, then the ``oracle`` stage (the
+    ``colour_oracle`` stage instead where the joint colour stage follows; None: ``oracle``)."""
 
     least: float
     schedule: Schedule
     oracle: GroupWiener
     fast: FastSettings
+    colour_oracle: Optional[GroupWiener] = None
 
 
 #: Stronger white noise (per plane, on the [0, 1] scale): shorter pilot schedules, which
-#: smooth less, and from 20/255 more oracle passes (docs/tuning.md#pilot-schedule,
-#: benchmarks/results/pilot_schedule_tuning*.json); the pilot's patches on random grids of
-#: stride 3 (docs/tuning.md#pilot-stride, benchmarks/results/pilot_stride_tuning.json), its
-#: component search keeping 4 orbits (docs/tuning.md#pilot-shortlist,
-#: benchmarks/results/pilot_shortlist_tuning*.json).
-PILOT_FAST = FastSettings(stride=3, shortlist=4)
+#: smooth less (docs/tuning.md#pilot-schedule, benchmarks/results/pilot_schedule_tuning*.json),
+#: the pilot's patches on random grids of stride 5, its component search keeping 4 orbits
+#: (docs/tuning.md#pilot-shortlist), then chains of oracle passes, a cheap one of small
+#: patches or sparse references first; where the joint colour stage follows, the planes'
+#: stage is one sparse pass (docs/tuning.md#oracle-chains,
+#: benchmarks/results/oracle_cost_tuning*.json, noise_bands_check*.json).
+PILOT_FAST = FastSettings(stride=5, shortlist=4)
+PILOT_SCHEDULE = Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64))
 DENOISE_NOISE_BANDS = (
-    NoiseBand(12.5 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 8, 16, 64)),
-              DENOISE_ORACLE, PILOT_FAST),
-    NoiseBand(20 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),
-              GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=2),
+    NoiseBand(12.5 / 255, PILOT_SCHEDULE,
+              GroupWiener(patch_size=6, stride=6, radius=12, group_size=24,
+                          then=GroupWiener(patch_size=7, stride=5, radius=16, group_size=32)),
+              PILOT_FAST,
+              colour_oracle=GroupWiener(patch_size=7, stride=6, radius=16, group_size=32)),
+    NoiseBand(20 / 255, PILOT_SCHEDULE,
+              GroupWiener(patch_size=5, stride=4, radius=12, group_size=24,
+                          then=GroupWiener(patch_size=8, stride=6, radius=16, group_size=32)),
               PILOT_FAST),
-    NoiseBand(40 / 255, Schedule(lambda_factor=48.0, beta_factors=(1, 4, 16, 64)),
-              GroupWiener(patch_size=8, stride=4, radius=16, group_size=32, passes=3),
+    NoiseBand(40 / 255, PILOT_SCHEDULE,
+              GroupWiener(patch_size=9, stride=6, radius=16, group_size=32, passes=2,
+                          rematch=False,
+                          then=GroupWiener(patch_size=8, stride=5, radius=16, group_size=32)),
               PILOT_FAST))
 #: RGB under one noise level: each plane's oracle stage, then one on the three channels
 #: jointly ("both"); "joint": the joint one instead of the planes'; "planes": the planes'

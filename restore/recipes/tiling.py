@@ -8,7 +8,7 @@ the value it would get in the whole image (exact path; the fast path draws
 the same random patch grids when the tile corners lie on multiples of the grid's
 stride and the seed is the same, see :func:`restore.solvers.patch_averaging.random_subgrid`;
 the oracle stage of denoising adds its reach and needs corners on multiples of its
-stride, 4; :data:`WINDOW_ALIGNMENT`). Each
+strides, 4 to 6; :data:`WINDOW_ALIGNMENT`). Each
 tile is restored with a margin on every side, only its core is kept, and
 the cores tile the image without overlap: no blending, no seams. Deblurring
 (a global x-step) is only approximately local; its margin adds the kernel's
@@ -56,10 +56,10 @@ class Tile:
                 slice(ccol.start - ocol.start, ccol.stop - ocol.start))
 
 
-#: Window starts are multiples of this: the fast path's random grids of stride 2, 3 (the
-#: denoising noise bands' pilots) and 5 (inpainting), and the oracle stage's stride-4
-#: references (restore.solvers.group_wiener), then fall where they fall in the whole image,
-#: at full resolution and at the half resolution of colour chrominance.
+#: Window starts are multiples of this: the fast path's random grids of stride 2, 3 and 5
+#: (the denoising noise bands' pilots, inpainting), and the oracle passes' references every
+#: 4, 5 or 6 pixels (restore.solvers.group_wiener), then fall where they fall in the whole
+#: image, at full resolution and at the half resolution of colour chrominance.
 WINDOW_ALIGNMENT = 120
 
 

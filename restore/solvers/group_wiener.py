@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -47,6 +48,10 @@ class GroupWiener:
     group_size: int = 32
     #: Times the stage runs, each on the last result as its pilot.
     passes: int = 1
+    #: Block-match every pass's pilot; False: the later passes filter the first one's groups.
+    rematch: bool = True
+    #: Passes of other settings that refine this stage's result in turn (None: none).
+    then: Optional["GroupWiener"] = None
 
     def __post_init__(self):
         for name in ("patch_size", "stride", "group_size", "passes"):
@@ -55,20 +60,28 @@ class GroupWiener:
                                  f"got {getattr(self, name)}")
         if int(self.radius) < 0:
             raise ValueError(f"GroupWiener radius must be at least 0, got {self.radius}")
+        if self.then is not None and not isinstance(self.then, GroupWiener):
+            raise ValueError(f"GroupWiener then must be a GroupWiener or None, got "
+                             f"{self.then!r}")
 
     def reach(self):
         """How far (pixels) an output pixel's value depends on the pilot and the image: its
         patches' groups have references ``radius`` away, whose own search looks ``radius``
-        further; each pass as far again."""
-        return self.passes * (2 * self.radius + 2 * self.patch_size)
+        further; each pass as far again, then the reach of :attr:`then`."""
+        return (self.passes * (2 * self.radius + 2 * self.patch_size)
+                + (0 if self.then is None else self.then.reach()))
 
     def __call__(self, noisy, pilot, noise_var):
         """Refine ``pilot`` (EPLL's result) of the ``noisy`` image, 2-D or ``(H, W, C)``
-        (:func:`group_wiener`); ``noise_var`` a number or, for a 2-D image, a per-pixel map
-        of its shape. Returns float32 (or noisy's float64)."""
+        (:func:`group_wiener`), :attr:`passes` times, then by :attr:`then`; ``noise_var``
+        a number or, for a 2-D image, a per-pixel map of its shape. Returns float32 (or
+        noisy's float64)."""
+        groups = None
         for _ in range(self.passes):
-            pilot = group_wiener(noisy, pilot, noise_var, self)
-        return pilot
+            pilot, matched = filter_pass(noisy, pilot, noise_var, self,
+                                         None if self.rematch else groups)
+            groups = matched if groups is None else groups
+        return pilot if self.then is None else self.then(noisy, pilot, noise_var)
 
 
 def reference_corners(length, patch_size, stride):
@@ -186,23 +199,31 @@ def run_bands(function, bands):
 
 
 def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
-    """:class:`GroupWiener` on a 2-D image, or jointly on the channels of an ``(H, W, C)``
-    one (patches of ``C p^2`` values, groups matched on the pilot's channel mean, one noise
-    variance for every channel): every estimate of a pixel averaged; pixels in no group
-    (none, the grid covering every pixel) keep the pilot's value."""
+    """One pass of :class:`GroupWiener` on a 2-D image, or jointly on the channels of an
+    ``(H, W, C)`` one (patches of ``C p^2`` values, groups matched on the pilot's channel
+    mean, one noise variance for every channel): every estimate of a pixel averaged; pixels
+    in no group (none, the grid covering every pixel) keep the pilot's value."""
+    return filter_pass(noisy, pilot, noise_var, settings)[0]
+
+
+def filter_pass(noisy, pilot, noise_var, settings, groups=None):
+    """:func:`group_wiener` on the ``groups`` given (``(rows, cols)`` corners, as
+    :func:`match_groups` returns them), or on those matched on ``pilot``. Returns the
+    estimate and the groups (None where the image is smaller than a patch)."""
     from restore.solvers._group_filter import add_patches
 
     noisy = np.asarray(noisy)
     dtype = noisy.dtype if noisy.dtype == np.float64 else np.float32
     p = settings.patch_size
     if min(noisy.shape[:2]) < p:
-        return np.asarray(pilot, dtype=dtype)
+        return np.asarray(pilot, dtype=dtype), None
     channels = 1 if noisy.ndim == 2 else noisy.shape[2]
     if noisy.ndim == 3 and np.ndim(noise_var) != 0:
         raise ValueError("the joint group Wiener filter of channels takes one noise variance; "
                          "filter the planes one by one under a noise map")
     pilot = np.asarray(pilot, dtype=WORKING_DTYPE)
-    rows, cols = match_groups(pilot if noisy.ndim == 2 else pilot.mean(axis=2), settings)
+    rows, cols = (match_groups(pilot if noisy.ndim == 2 else pilot.mean(axis=2), settings)
+                  if groups is None else groups)
     n_groups, size = rows.shape
     mapped_var = patch_mean_variance(noise_var, noisy.shape, p)
     group_var = None if mapped_var is not None else np.max(noise_var)
@@ -231,4 +252,4 @@ def group_wiener(noisy, pilot, noise_var, settings=GroupWiener()):
     count = coverage(rows, cols, height, width, p).reshape(
         (height, width) + (1,) * (noisy.ndim - 2))
     estimate = total.transpose(1, 2, 0).reshape(noisy.shape) / np.maximum(count, 1)
-    return np.where(count > 0, estimate, pilot).astype(dtype, copy=False)
+    return np.where(count > 0, estimate, pilot).astype(dtype, copy=False), (rows, cols)

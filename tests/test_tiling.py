@@ -143,7 +143,8 @@ def test_noise_estimate_of_a_huge_image_looks_at_a_centre_crop(monkeypatch):
 
 def test_colour_tiles_match_untiled_with_the_exact_margin():
     """RGB at one noise level: the margin is each plane's reach (the chrominance's at half
-    resolution, doubled) plus the joint stage's, and no more is needed (small patches and
+    resolution, doubled; the planes' stage before the joint one their band's colour_oracle,
+    not its longer chain) plus the joint stage's, and no more is needed (small patches and
     windows keep the reach short enough for real cores)."""
     from priors.gmm import GaussianMixturePrior
     from restore.recipes.denoise import DenoiseRecipe
@@ -156,9 +157,10 @@ def test_colour_tiles_match_untiled_with_the_exact_margin():
     prior = GaussianMixturePrior(n_components=3, patch_size=4, max_iter=5, tol=1.0, rng=0).fit(
         np.cumsum(rng.normal(size=(2000, 16)), axis=1) / 8)
     small = GroupWiener(patch_size=4, radius=2, group_size=6)
+    chain = GroupWiener(patch_size=3, radius=3, group_size=6, then=small)
     pilot = Schedule(lambda_factor=48.0, beta_factors=(1, 16))
     recipe = DenoiseRecipe(oracle=small, noise_bands=(
-        NoiseBand(0.02, pilot, small, FastSettings(stride=3)),
+        NoiseBand(0.02, pilot, chain, FastSettings(stride=3), colour_oracle=small),
         NoiseBand(0.08, pilot, GroupWiener(patch_size=4, radius=2, group_size=6, passes=2),
                   FastSettings(stride=3))))
     rows, cols = np.mgrid[:300, :320]

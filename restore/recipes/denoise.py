@@ -92,18 +92,23 @@ class DenoiseRecipe(Recipe):
     def window_margin(self, data, sigma, prior, channels):
         """:meth:`Recipe.window_margin`; under white noise of one level, the reach of the
         settings each plane takes at its own level (:func:`restore.recipes.colour.plane_levels`;
-        a half-resolution plane's reach doubled, plus 2 for its block means and upsampling),
-        plus that of the joint colour stage."""
+        a half-resolution plane's reach doubled, plus 2 for its block means and upsampling;
+        the planes' stage before a joint one is their ``colour_oracle``), plus that of the
+        joint colour stage."""
         level = one_level(sigma)
         if data is not None or level is None:
             return super().window_margin(data, sigma, prior, channels)
         margin = 0
+        joint = self._joint_oracle(prior, level, channels)
         for plane_level, scale in colour.plane_levels(level, channels,
                                                       self.chroma_half_resolution):
-            reach = settings_reach(self.plane_settings(prior, plane_level), plane_level,
-                                   prior.patch_size)
+            settings = self.plane_settings(prior, plane_level)
+            if joint is not None:  # the planes' stage that precedes it, or none
+                settings = settings._replace(
+                    oracle=(settings.colour_oracle or settings.oracle
+                            if self.colour_oracle == "both" else None), colour_oracle=None)
+            reach = settings_reach(settings, plane_level, prior.patch_size)
             margin = max(margin, scale * reach + 2 * (scale - 1))
-        joint = self._joint_oracle(prior, level, channels)
         margin += 0 if joint is None else joint.reach()
         return margin + margin % 2
 

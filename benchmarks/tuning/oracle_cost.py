@@ -9,14 +9,15 @@ Usage::
 
 The images and noise of :mod:`benchmarks.tuning.oracle_stage` (13 grey training images;
 ``--offset 20``: 13 others, every 50th Train400 and every 40th BSDS500-test image from the
-20th, to confirm a choice).
-The default recipe's pilot at each level (the band's schedule and fast path, no oracle;
-``--pilot-schedule``, ``--pilot-stride``: every band's pilot takes these beta factors or
-this grid stride instead), then each variant: passes joined by ``+``, each ``patch/stride/radius/group`` of a
+20th, to confirm a choice). The default recipe's pilot at each level (the band's schedule
+and fast path, no oracle; ``--pilot-schedule``, ``--pilot-stride``: every band's pilot
+takes these beta factors or this grid stride instead), then each variant: passes joined
+by ``+``, each ``patch/stride/radius/group`` of a
 :class:`restore.solvers.group_wiener.GroupWiener`, or ``reuse`` for the last pass's
-settings and groups again (no new block matching), each on the last result. The first variant is the reference.
-Writes ``benchmarks/results/oracle_cost_tuning[_NAME].json`` and prints, per variant and
-level, the mean PSNR against the reference and the median seconds of the stage alone.
+settings and groups again (no new block matching), each on the last result. The first
+variant is the reference. Writes ``benchmarks/results/oracle_cost_tuning[_NAME].json``
+and prints, per variant and level, the mean PSNR against the reference and the median
+seconds of the stage alone (the rows also hold the pilot's seconds).
 """
 from __future__ import annotations
 

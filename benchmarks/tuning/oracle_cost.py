@@ -60,7 +60,7 @@ def band_pilots(recipe, beta_factors=None, stride=None):
     """``recipe`` whose noise bands have no oracle stage: the pilot alone (with these
     ``beta_factors`` or grid ``stride`` where given)."""
     bands = tuple(band._replace(
-        oracle=None,
+        oracle=None, colour_oracle=None,
         schedule=dataclasses.replace(band.schedule, beta_factors=beta_factors or
                                      band.schedule.beta_factors),
         fast=dataclasses.replace(band.fast, stride=stride or band.fast.stride))

@@ -20,11 +20,10 @@ import statistics
 import sys
 import time
 
-import numpy as np
-
 from benchmarks.harness.data import load_dataset, refuse_test_set
 from benchmarks.harness.results import RESULTS_DIR, write_tuning_run
 from benchmarks.harness.scoring import psnr
+from benchmarks.tuning.recipe_variants import noisy_version
 
 
 def main(argv=None):
@@ -46,8 +45,7 @@ def main(argv=None):
     rows = []
     for index, image in enumerate(images[5::20][:args.images]):
         for sigma in args.sigmas:
-            rng = np.random.default_rng([args.seed, index, int(sigma * 100)])
-            noisy = (image.clean + rng.normal(0, sigma / 255, image.clean.shape)).astype(np.float32)
+            noisy = noisy_version(image.clean, sigma, args.seed, index)
             row = dict(image=image.name, sigma=sigma)
             for label, recipe in variants.items():
                 start = time.perf_counter()

@@ -32,6 +32,7 @@ from benchmarks.harness.results import RESULTS_DIR
 from benchmarks.harness.scoring import psnr
 from benchmarks.tuning.oracle_stage import training_images
 from benchmarks.tuning.pilot_schedule import parse_schedule, write_gains
+from benchmarks.tuning.recipe_variants import noisy_version
 
 
 def parse_variant(text):
@@ -89,8 +90,7 @@ def main(argv=None):
     rows = []
     for index, (name, clean) in enumerate(training_images(args.train, args.bsds, args.offset)):
         for sigma in args.sigmas:
-            rng = np.random.default_rng([args.seed, index, int(sigma * 100)])
-            noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
+            noisy = noisy_version(clean, sigma, args.seed, index)
             start = time.perf_counter()
             pilot = pilots.restore(noisy, sigma / 255, prior, rng=0)
             row = dict(image=name, sigma=sigma, pilot=psnr(clean, pilot),

@@ -26,6 +26,7 @@ import numpy as np
 from benchmarks.harness.data import load_dataset, refuse_test_set
 from benchmarks.harness.results import RESULTS_DIR, write_tuning_run
 from benchmarks.harness.scoring import psnr
+from benchmarks.tuning.recipe_variants import noisy_version
 
 
 def parse_variant(text):
@@ -62,8 +63,7 @@ def main(argv=None):
     rows = []
     for index, (name, clean) in enumerate(training_images(args.train, args.bsds)):
         for sigma in args.sigmas:
-            rng = np.random.default_rng([args.seed, index, int(sigma * 100)])
-            noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
+            noisy = noisy_version(clean, sigma, args.seed, index)
             start = time.perf_counter()
             pilot = denoise(noisy, sigma / 255, rng=0, oracle=False)
             row = dict(image=name, sigma=sigma, pilot=psnr(clean, pilot),

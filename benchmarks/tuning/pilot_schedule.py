@@ -27,6 +27,7 @@ import numpy as np
 from benchmarks.harness.results import RESULTS_DIR, write_tuning_run
 from benchmarks.harness.scoring import psnr
 from benchmarks.tuning.oracle_stage import training_images
+from benchmarks.tuning.recipe_variants import noisy_version
 
 
 def parse_schedule(text):
@@ -82,8 +83,7 @@ def main(argv=None):
     rows = []
     for index, (name, clean) in enumerate(training_images(args.train, args.bsds)):
         for sigma in args.sigmas:
-            rng = np.random.default_rng([args.seed, index, int(sigma * 100)])
-            noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
+            noisy = noisy_version(clean, sigma, args.seed, index)
             row = dict(image=name, sigma=sigma)
             for factors in args.schedules:
                 recipe = dataclasses.replace(

@@ -64,6 +64,13 @@ def spread_training_images(folder, count):
     return picks, [load_grey(p).astype(np.float64) for p in picks]
 
 
+def noisy_version(clean, sigma, seed, index):
+    """``clean`` under white noise of ``sigma`` (of 255), seeded by ``seed``, the image's
+    ``index`` and sigma (the tuning scripts' noise, float32, not clipped)."""
+    rng = np.random.default_rng([seed, index, int(sigma * 100)])
+    return (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
+
+
 def compare_recipes(recipes, images, sigmas, prior, seed=0):
     """Each of ``recipes`` (``{label: recipe}``) denoising each of ``images`` (``[(name,
     clean)]``, grey or RGB) under white noise of each of ``sigmas`` (of 255; seeded by
@@ -77,8 +84,7 @@ def compare_recipes(recipes, images, sigmas, prior, seed=0):
     rows = []
     for index, (name, clean) in enumerate(images):
         for sigma in sigmas:
-            rng = np.random.default_rng([seed, index, int(sigma * 100)])
-            noisy = (clean + rng.normal(0, sigma / 255, clean.shape)).astype(np.float32)
+            noisy = noisy_version(clean, sigma, seed, index)
             row = dict(image=name, sigma=sigma)
             for label, recipe in recipes.items():
                 start = time.perf_counter()

@@ -41,6 +41,13 @@ class PlaneSettings(NamedTuple):
     fast: FastSettings
     colour_oracle: Optional[GroupWiener] = None
 
+    def oracle_for(self, plane_oracles):
+        """The stage a plane takes: ``plane_oracles`` True, :attr:`oracle`;
+        ``"before-joint"``, :attr:`colour_oracle` where there is one; False, none."""
+        if plane_oracles == "before-joint":
+            return self.colour_oracle or self.oracle
+        return self.oracle if plane_oracles else None
+
 
 def settings_reach(settings, sigma, patch_size):
     """How far (pixels) a plane restored with ``settings`` at noise ``sigma`` depends on the
@@ -178,8 +185,8 @@ class Recipe:
     def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
                        stopwatch=NoStopwatch(), device=None, plane_oracles=True):
         """EPLL on one whole window, grey or colour, each plane refined by its oracle stage
-        (``plane_oracles``: True, each plane's ``oracle``; ``"before-joint"``, its
-        ``colour_oracle`` where it has one; False, none); float32 result clipped to [0, 1]."""
+        (``plane_oracles``, :meth:`PlaneSettings.oracle_for`); float32 result clipped to
+        [0, 1]."""
         operator = self.operator(data)
 
         def restore_plane(plane, plane_sigma, clip):
@@ -187,11 +194,11 @@ class Recipe:
                 np.ascontiguousarray(plane), data, operator)
             start = self.start(observed, plane_data, sigma, prior, rng=rng, exact=exact,
                                device=device)
-            schedule, oracle, fast, colour_oracle = self.plane_settings(prior, plane_sigma)
-            oracle = ((colour_oracle or oracle) if plane_oracles == "before-joint"
-                      else oracle if plane_oracles else None)
-            restored = epll(observed, plane_operator, plane_sigma, prior, schedule, init=start,
-                            exact=exact, fast=fast, patch_window=self.patch_window, rng=rng,
+            settings = self.plane_settings(prior, plane_sigma)
+            oracle = settings.oracle_for(plane_oracles)
+            restored = epll(observed, plane_operator, plane_sigma, prior, settings.schedule,
+                            init=start, exact=exact, fast=settings.fast,
+                            patch_window=self.patch_window, rng=rng,
                             progress=progress, clip=clip, stopwatch=stopwatch, device=device)
             if oracle is not None:
                 with stopwatch.stage("oracle"):

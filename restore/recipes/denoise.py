@@ -103,14 +103,19 @@ class DenoiseRecipe(Recipe):
         for plane_level, scale in colour.plane_levels(level, channels,
                                                       self.chroma_half_resolution):
             settings = self.plane_settings(prior, plane_level)
-            if joint is not None:  # the planes' stage that precedes it, or none
-                settings = settings._replace(
-                    oracle=(settings.colour_oracle or settings.oracle
-                            if self.colour_oracle == "both" else None), colour_oracle=None)
+            settings = settings._replace(oracle=settings.oracle_for(self._plane_oracles(joint)),
+                                         colour_oracle=None)
             reach = settings_reach(settings, plane_level, prior.patch_size)
             margin = max(margin, scale * reach + 2 * (scale - 1))
         margin += 0 if joint is None else joint.reach()
         return margin + margin % 2
+
+    def _plane_oracles(self, joint):
+        """What the planes take before the ``joint`` stage (None: there is none), as
+        :meth:`restore.recipes.base.PlaneSettings.oracle_for` reads it."""
+        if joint is None:
+            return True
+        return "before-joint" if self.colour_oracle == "both" else False
 
     def _joint_oracle(self, prior, level, channels):
         """The oracle stage run on the three channels of an RGB image jointly under white
@@ -164,8 +169,7 @@ class DenoiseRecipe(Recipe):
             restored = super().restore_window(
                 image, data, sigma, prior, rng=rng, exact=exact, progress=progress,
                 stopwatch=stopwatch, device=device,
-                plane_oracles=(True if joint is None else
-                               "before-joint" if self.colour_oracle == "both" else False))
+                plane_oracles=self._plane_oracles(joint))
             if joint is None:
                 return restored
             with stopwatch.stage("oracle"):

@@ -48,14 +48,15 @@ def test_seams_would_show_without_the_margin(images, monkeypatch):
     from restore.recipes.denoise import DenoiseRecipe
 
     whole = denoise(noisy, 0.1, rng=7)
-    monkeypatch.setattr(DenoiseRecipe, "window_margin", lambda *args: 0)
+    monkeypatch.setattr(DenoiseRecipe, "plane_reach", lambda *args: 0)
     tiled = denoise(noisy, 0.1, rng=7, tile_size=32)
     assert np.abs(tiled - whole)[8:-8, 8:-8].max() > 1e-2
 
 
 def test_colour_tiles_and_memory_per_tile(images, monkeypatch):
-    """A colour image in tiles: EPLL only ever sees tile-sized windows."""
-    from restore.recipes import base
+    """A colour image in tiles, stage by stage: EPLL only ever sees tile-sized windows of
+    one plane (the chrominance's at half resolution), each with that plane's margin."""
+    from restore.recipes import base, colour as colour_planes
 
     _, noisy = images
     colour = np.stack([noisy, noisy[::-1], noisy[:, ::-1]], axis=-1)
@@ -69,9 +70,13 @@ def test_colour_tiles_and_memory_per_tile(images, monkeypatch):
     whole = denoise(colour, 0.1, channel_axis=-1, rng=3)
     monkeypatch.setattr(base, "epll", spy)
     tiled = denoise(colour, 0.1, channel_axis=-1, rng=3, tile_size=48)
-    margin = DENOISE.window_margin(None, 0.1, get_prior("gmm"), 3)
-    assert len(seen) == 3 * len(plan_tiles(100, 112, 48, margin)) and len(seen) > 3
-    assert max(max(shape) for shape in seen) <= 48 + 2 * margin
+    prior = get_prior("gmm")
+    planned = []
+    for (level, _), shape in zip(colour_planes.plane_levels(0.1, 3, True),
+                                     [(100, 112), (50, 56), (50, 56)]):
+        margin = DENOISE.plane_reach(prior, level, "before-joint")
+        planned += [colour[t.outer].shape[:2] for t in plan_tiles(*shape, 48, margin + margin % 2)]
+    assert seen == planned and len(seen) > 3
     np.testing.assert_allclose(tiled[8:-8, 8:-8], whole[8:-8, 8:-8], atol=1e-5)
 
 
@@ -141,12 +146,14 @@ def test_noise_estimate_of_a_huge_image_looks_at_a_centre_crop(monkeypatch):
     assert seen == [(64, 64)] * 3
 
 
-def test_colour_tiles_match_untiled_with_the_exact_margin():
-    """RGB at one noise level: the margin is each plane's reach (the chrominance's at half
-    resolution, doubled; the planes' stage before the joint one their band's colour_oracle,
-    not its longer chain) plus the joint stage's, and no more is needed (small patches and
-    windows keep the reach short enough for real cores)."""
+def test_colour_tiles_match_untiled_with_the_exact_margins(monkeypatch):
+    """RGB at one noise level, tiled stage by stage: each plane's tiles take its own reach
+    (the planes' stage before the joint one their band's colour_oracle, not its longer
+    chain), the joint stage's tiles its own, and the result is the untiled one; each stage's
+    margin is needed (small patches and windows keep the reach short enough for real
+    cores)."""
     from priors.gmm import GaussianMixturePrior
+    from restore.recipes import stage_tiling
     from restore.recipes.denoise import DenoiseRecipe
     from restore.recipes.settings import NoiseBand
     from restore.solvers.epll import FastSettings
@@ -167,9 +174,26 @@ def test_colour_tiles_match_untiled_with_the_exact_margin():
     clean = np.stack([0.5 + 0.3 * np.sin(rows / (5.0 + c)) * np.cos(cols / 7.0)
                       for c in range(3)], axis=-1)
     noisy = (clean + rng.normal(0, 0.1, clean.shape)).astype(np.float32)
-    margin = recipe.window_margin(None, 0.1, prior, 3)
-    assert margin == 2 * (16 + 12) + 2 + 2 * 12  # chrominance, then the joint stage
+    assert recipe.plane_reach(prior, 0.05, "before-joint") == 16 + 12  # EPLL, then small
+    assert chain.reach() == 24
+    margins, real = [], stage_tiling.restore_in_tiles
+
+    def spy(image, tile_size, margin, *args, label, **kwargs):
+        margins.append((label, image.shape[:2], margin))
+        return real(image, tile_size, margin, *args, label=label, **kwargs)
+
+    monkeypatch.setattr(stage_tiling, "restore_in_tiles", spy)
     whole = recipe.restore(noisy, 0.1, prior, channel_axis=-1, rng=2)
     tiled = recipe.restore(noisy, 0.1, prior, channel_axis=-1, rng=2, tile_size=64)
-    assert len(plan_tiles(300, 320, 64, margin)) == 25
+    assert margins == [("plane tiles", (300, 320), 28), ("plane tiles", (150, 160), 28),
+                       ("plane tiles", (150, 160), 28), ("colour tiles", (300, 320), 24)]
+    assert len(plan_tiles(300, 320, 64, 28)) == 25
     np.testing.assert_allclose(tiled, whole, atol=1e-5)
+    for stage in ("plane tiles", "colour tiles"):
+        def short(image, tile_size, margin, *args, label, **kwargs):
+            return real(image, tile_size, 0 if label == stage else margin, *args, label=label,
+                        **kwargs)
+
+        monkeypatch.setattr(stage_tiling, "restore_in_tiles", short)
+        seams = recipe.restore(noisy, 0.1, prior, channel_axis=-1, rng=2, tile_size=64)
+        assert np.abs(seams - whole).max() > 1e-3, stage

@@ -160,10 +160,15 @@ class Recipe:
             restored = self.restore_window(image, data, sigma, prior, rng=rng, exact=exact,
                                            progress=progress, stopwatch=stopwatch, device=device)
             return restored.astype(image.dtype, copy=False)
-        margin = self.window_margin(data, sigma, prior,
-                                    1 if image.ndim == 2 else image.shape[2])
         options = dict(prior=prior, rng=rng, exact=exact, progress=False, device=device,
                        **({"stopwatch": stopwatch} if executor is None else {}))
+        return self.restore_tiled(image, data, sigma, tile_size, progress, executor, options)
+
+    def restore_tiled(self, image, data, sigma, tile_size, progress, executor, options):
+        """:meth:`run` on an image too large to restore whole: :meth:`restore_window` tile by
+        tile, with :meth:`window_margin` (``options``: the prior and the run's settings)."""
+        margin = self.window_margin(data, sigma, options["prior"],
+                                    1 if image.ndim == 2 else image.shape[2])
         if np.ndim(sigma):  # a noise map: each tile takes its window of it
             restore_window = partial(self._restore_mapped_window, **options)
             window_data = partial(self._mapped_window, data, sigma)
@@ -188,25 +193,31 @@ class Recipe:
         (``plane_oracles``, :meth:`PlaneSettings.oracle_for`); float32 result clipped to
         [0, 1]."""
         operator = self.operator(data)
-
-        def restore_plane(plane, plane_sigma, clip):
-            observed, plane_operator, plane_data, kept = self.domain(
-                np.ascontiguousarray(plane), data, operator)
-            start = self.start(observed, plane_data, sigma, prior, rng=rng, exact=exact,
-                               device=device)
-            settings = self.plane_settings(prior, plane_sigma)
-            oracle = settings.oracle_for(plane_oracles)
-            restored = epll(observed, plane_operator, plane_sigma, prior, settings.schedule,
-                            init=start, exact=exact, fast=settings.fast,
-                            patch_window=self.patch_window, rng=rng,
-                            progress=progress, clip=clip, stopwatch=stopwatch, device=device)
-            if oracle is not None:
-                with stopwatch.stage("oracle"):
-                    restored = oracle(observed, restored, np.square(plane_sigma))
-                restored = np.clip(restored, 0, 1) if clip else restored
-            return np.ascontiguousarray(restored[kept])
-
+        restore_plane = partial(self.restore_plane, data=data, operator=operator, sigma=sigma,
+                                prior=prior, rng=rng, exact=exact, progress=progress,
+                                stopwatch=stopwatch, device=device, plane_oracles=plane_oracles)
         if image.ndim == 2:
             return restore_plane(image, sigma, True)
         half = self.chroma_half_resolution and min(image.shape[:2]) >= 4 * prior.patch_size
         return colour.restore_planes(image, sigma, restore_plane, chroma_half_resolution=half)
+
+    def restore_plane(self, plane, plane_sigma, clip, *, data, operator, sigma, prior, rng,
+                      exact, progress, stopwatch=NoStopwatch(), device=None, plane_oracles=True):
+        """EPLL on one 2-D ``plane`` of noise ``plane_sigma`` (``sigma``: the whole image's),
+        then the plane's oracle stage (``plane_oracles``, :meth:`PlaneSettings.oracle_for`);
+        clipped to [0, 1] if ``clip``."""
+        observed, plane_operator, plane_data, kept = self.domain(
+            np.ascontiguousarray(plane), data, operator)
+        start = self.start(observed, plane_data, sigma, prior, rng=rng, exact=exact,
+                           device=device)
+        settings = self.plane_settings(prior, plane_sigma)
+        oracle = settings.oracle_for(plane_oracles)
+        restored = epll(observed, plane_operator, plane_sigma, prior, settings.schedule,
+                        init=start, exact=exact, fast=settings.fast,
+                        patch_window=self.patch_window, rng=rng,
+                        progress=progress, clip=clip, stopwatch=stopwatch, device=device)
+        if oracle is not None:
+            with stopwatch.stage("oracle"):
+                restored = oracle(observed, restored, np.square(plane_sigma))
+            restored = np.clip(restored, 0, 1) if clip else restored
+        return np.ascontiguousarray(restored[kept])

@@ -35,12 +35,26 @@ def opponent_to_rgb(image):
 def rgb_to_planes(image, scales=PLANE_SCALES):
     """(H, W, 3) RGB -> opponent planes times ``scales``; plane ``c`` has noise
     ``scales[c] * sigma`` when the RGB noise is white with ``sigma``."""
-    return rgb_to_opponent(image) * np.asarray(scales, dtype=image.dtype)
+    planes = rgb_to_opponent(image)
+    planes *= np.asarray(scales, dtype=planes.dtype)
+    return planes
 
 
 def planes_to_rgb(planes, scales=PLANE_SCALES):
     """Inverse of :func:`rgb_to_planes`."""
     return opponent_to_rgb(planes / np.asarray(scales, dtype=planes.dtype))
+
+
+#: Rows converted at once by :func:`planes_to_rgb_in_place` (its scratch memory).
+ROWS_PER_BLOCK = 256
+
+
+def planes_to_rgb_in_place(planes):
+    """:func:`planes_to_rgb` written over ``planes``, a block of rows at a time."""
+    for start in range(0, planes.shape[0], ROWS_PER_BLOCK):
+        block = planes[start:start + ROWS_PER_BLOCK]
+        block[...] = planes_to_rgb(block)
+    return planes
 
 
 def plane_levels(sigma, channels, chroma_half_resolution=False):
@@ -76,8 +90,16 @@ def restore_planes(image, sigma, restore_plane, *, chroma_half_resolution=False)
                 decorrelated[..., c], plane_sigma, lambda small, s: restore_plane(small, s, False))
         return restore_plane(decorrelated[..., c], plane_sigma, False)
 
-    restored = np.stack([one_plane(c) for c in range(decorrelated.shape[2])], axis=-1)
-    return np.clip(planes_to_rgb(restored) if rgb else restored, 0.0, 1.0)
+    first = one_plane(0)  # the planes' result written into one array, converted in place
+    restored = np.empty(decorrelated.shape, dtype=first.dtype)
+    restored[..., 0] = first
+    del first
+    for c in range(1, decorrelated.shape[2]):
+        restored[..., c] = one_plane(c)
+    del decorrelated
+    if rgb:
+        planes_to_rgb_in_place(restored)
+    return np.clip(restored, 0.0, 1.0, out=restored)
 
 
 def restore_at_half_resolution(plane, sigma, restore):

@@ -89,26 +89,24 @@ class DenoiseRecipe(Recipe):
                  if self._bands_apply(prior) else [])
         return super().plane_settings_choices(prior) + bands
 
-    def window_margin(self, data, sigma, prior, channels):
-        """:meth:`Recipe.window_margin`; under white noise of one level, the reach of the
-        settings each plane takes at its own level (:func:`restore.recipes.colour.plane_levels`;
-        a half-resolution plane's reach doubled, plus 2 for its block means and upsampling;
-        the planes' stage before a joint one is their ``colour_oracle``), plus that of the
-        joint colour stage."""
+    def plane_reach(self, prior, plane_level, plane_oracles):
+        """How far (pixels, at the plane's resolution) a plane of white noise ``plane_level``
+        depends on the image: its settings' reach (:func:`restore.recipes.base.settings_reach`)
+        with the oracle stage ``plane_oracles`` picks (:meth:`PlaneSettings.oracle_for`)."""
+        settings = self.plane_settings(prior, plane_level)
+        settings = settings._replace(oracle=settings.oracle_for(plane_oracles), colour_oracle=None)
+        return settings_reach(settings, plane_level, prior.patch_size)
+
+    def restore_tiled(self, image, data, sigma, tile_size, progress, executor, options):
+        """:meth:`Recipe.restore_tiled`; under white noise of one level, stage by stage
+        (:func:`restore.recipes.stage_tiling.denoise_by_stage`)."""
         level = one_level(sigma)
         if data is not None or level is None:
-            return super().window_margin(data, sigma, prior, channels)
-        margin = 0
-        joint = self._joint_oracle(prior, level, channels)
-        for plane_level, scale in colour.plane_levels(level, channels,
-                                                      self.chroma_half_resolution):
-            settings = self.plane_settings(prior, plane_level)
-            settings = settings._replace(oracle=settings.oracle_for(self._plane_oracles(joint)),
-                                         colour_oracle=None)
-            reach = settings_reach(settings, plane_level, prior.patch_size)
-            margin = max(margin, scale * reach + 2 * (scale - 1))
-        margin += 0 if joint is None else joint.reach()
-        return margin + margin % 2
+            return super().restore_tiled(image, data, sigma, tile_size, progress, executor,
+                                         options)
+        from restore.recipes.stage_tiling import denoise_by_stage
+
+        return denoise_by_stage(self, image, level, tile_size, progress, executor, options)
 
     def _plane_oracles(self, joint):
         """What the planes take before the ``joint`` stage (None: there is none), as
@@ -172,8 +170,10 @@ class DenoiseRecipe(Recipe):
                 plane_oracles=self._plane_oracles(joint))
             if joint is None:
                 return restored
-            with stopwatch.stage("oracle"):
-                return np.clip(joint(image, restored, level**2), 0, 1)
+            from restore.recipes.stage_tiling import joint_stage
+
+            return joint_stage(image, restored, joint=joint, variance=level**2,
+                               stopwatch=stopwatch)
         from restore.recipes.correlated import restore_correlated_window
 
         return restore_correlated_window(self, image, data, prior, rng=rng, exact=exact,

@@ -132,7 +132,7 @@ def check_tile_size(tile_size, patch_size):
 
 
 def restore_in_tiles(image, tile_size, margin, progress, restore_window, window_data,
-                     executor=None):
+                     executor=None, label="EPLL tiles"):
     """Restore an ``(H, W[, C])`` image tile by tile; only each tile's core is kept.
 
     ``restore_window(part, data)`` restores ``part = image[rows, cols]`` (a tile with its
@@ -142,7 +142,8 @@ def restore_in_tiles(image, tile_size, margin, progress, restore_window, window_
     tasks, so a large image spreads over its workers; ``restore_window`` must then
     pickle (a module-level function or a ``functools.partial`` of one). Each tile's
     result depends only on its pixels, its data and the seed, so with an integer seed
-    the result equals the sequential one. Returns an array of the image's shape and dtype.
+    the result equals the sequential one. ``label`` names the progress bar. Returns an
+    array of the image's shape and dtype.
     """
     tiles = plan_tiles(*image.shape[:2], tile=tile_size or DEFAULT_TILE, margin=margin)
     restored = np.empty(image.shape, dtype=image.dtype)
@@ -154,7 +155,7 @@ def restore_in_tiles(image, tile_size, margin, progress, restore_window, window_
     else:
         futures = [executor.submit(restore_window, part, data) for part, data in jobs]
         parts = (future.result() for future in futures)
-    with Progress(len(tiles), "EPLL tiles", enabled=progress) as bar:
+    with Progress(len(tiles), label, enabled=progress) as bar:
         for tile, part in zip(tiles, parts):
             restored[tile.core] = part[tile.inner]
             bar.update()

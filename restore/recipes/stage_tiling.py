@@ -1,0 +1,94 @@
+"""Tiling stage by stage: a large image denoised under one noise level.
+
+Tiles of whole windows (:func:`restore.recipes.tiling.restore_in_tiles` around
+:meth:`restore.recipes.base.Recipe.restore_window`) need a margin as wide as every stage's
+reach added up: the planes' EPLL and oracle stages (the chrominance's doubled, being
+restored at half resolution) and then the joint colour stage; 240 pixels for RGB at
+sigma 25, so tiles of 1536 restore 1.75 times a 24-megapixel photo's pixels.
+
+Here each stage instead runs over the whole image before the next one, in tiles whose
+margin is that stage's own reach:
+
+1. the opponent planes (:mod:`restore.recipes.colour`), one after the other, each in tiles
+   with its own reach (:meth:`restore.recipes.denoise.DenoiseRecipe.plane_reach`), the
+   chrominance's block means in tiles of their own half-resolution pixels;
+2. the joint colour stage, in tiles with its own reach, on the noisy image with the planes'
+   result as its pilot.
+
+Every stage's output at a tile's core equals the whole image's (each stage is local within
+its reach, and windows start on multiples of
+:data:`restore.recipes.tiling.WINDOW_ALIGNMENT`), so the result is the untiled one, as
+for tiles of whole windows, while the work is only a little more than the image's
+(docs/speed.md#tiles-by-stage). The memory is a few float32 copies of the image besides
+one tile in flight.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from restore.core.stopwatch import NoStopwatch
+from restore.operators import Identity
+from restore.recipes import colour
+from restore.recipes.tiling import restore_in_tiles
+
+
+def denoise_by_stage(recipe, image, level, tile_size, progress, executor, options):
+    """Denoise a channels-last ``image`` too large to restore whole under white noise of one
+    ``level``, stage by stage (module notes); ``recipe`` a
+    :class:`restore.recipes.denoise.DenoiseRecipe`, ``options`` its run's settings (the
+    prior, rng, ... as :meth:`restore.recipes.base.Recipe.run` gathers them). Clipped to
+    [0, 1], in the image's dtype."""
+    prior = options["prior"]
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    joint = recipe._joint_oracle(prior, level, channels)
+    plane_oracles = recipe._plane_oracles(joint)
+    plane_options = dict(options, data=None, operator=Identity(), sigma=level,
+                         plane_oracles=plane_oracles)
+
+    def restore_plane(plane, plane_sigma, clip):
+        margin = even(recipe.plane_reach(prior, plane_sigma, plane_oracles))
+        window = partial(_plane_window, recipe=recipe, plane_sigma=plane_sigma, clip=clip,
+                         options=plane_options)
+        return restore_in_tiles(plane, tile_size, margin, progress, window, _no_data, executor,
+                                label="plane tiles")
+
+    if image.ndim == 2:
+        restored = restore_plane(image, level, True)
+    else:
+        half = recipe.chroma_half_resolution and min(image.shape[:2]) >= 4 * prior.patch_size
+        restored = colour.restore_planes(image, level, restore_plane,
+                                         chroma_half_resolution=half)
+    if joint is not None:
+        window = partial(joint_stage, joint=joint, variance=level**2,
+                         **({} if executor is not None else
+                            {"stopwatch": options.get("stopwatch", NoStopwatch())}))
+        restored = restore_in_tiles(image, tile_size, even(joint.reach()), progress, window,
+                                    partial(_window_of, restored), executor,
+                                    label="colour tiles")
+    return restored.astype(image.dtype, copy=False)
+
+
+def joint_stage(noisy, pilot, *, joint, variance, stopwatch=NoStopwatch()):
+    """The ``joint`` colour oracle stage on an RGB ``noisy`` window with the planes' result
+    ``pilot`` under white noise of ``variance``; clipped to [0, 1]."""
+    with stopwatch.stage("oracle"):
+        return np.clip(joint(noisy, pilot, variance), 0, 1)
+
+
+def even(margin):
+    """``margin`` rounded up to an even number of pixels (tiles keep even sizes)."""
+    return margin + margin % 2
+
+
+def _plane_window(window, _, *, recipe, plane_sigma, clip, options):
+    return recipe.restore_plane(window, plane_sigma, clip, **options)
+
+
+def _no_data(rows, cols):
+    return None
+
+
+def _window_of(array, rows, cols):
+    return array[rows, cols]

@@ -182,15 +182,14 @@ def test_the_cholesky_ridge_solve_equals_lu_and_flags_what_it_cannot_factor():
 
 
 def test_patches_are_added_where_they_lie_channel_by_channel():
-    from restore.solvers._group_filter import add_patches
-    from restore.solvers.group_wiener import coverage
+    from restore.solvers._group_filter import add_patches, average_estimates
 
     rng = np.random.default_rng(11)
     height, width, channels, p = 9, 11, 2, 3
     rows, cols = rng.integers(0, height - p + 1, (4, 5)), rng.integers(0, width - p + 1, (4, 5))
     estimates = rng.standard_normal((4, 5, channels * p * p))
-    total = np.zeros((channels, height, width))
-    add_patches(total, estimates, rows, cols, p)
+    total, count = np.zeros((channels, height, width)), np.zeros((height, width))
+    add_patches(total, count, estimates, rows, cols, p)
     expected_total = np.zeros((channels, height, width))
     expected_count = np.zeros((height, width))
     for g in range(4):
@@ -199,7 +198,15 @@ def test_patches_are_added_where_they_lie_channel_by_channel():
             expected_total[:, r:r + p, c:c + p] += estimates[g, k].reshape(channels, p, p)
             expected_count[r:r + p, c:c + p] += 1
     np.testing.assert_allclose(total, expected_total)
-    np.testing.assert_array_equal(coverage(rows, cols, height, width, p), expected_count)
+    np.testing.assert_array_equal(count, expected_count)
+    assert (count == 0).any() and (count > 1).any()
+    pilot = rng.standard_normal((height, width, channels))
+    averaged = np.empty_like(pilot)
+    average_estimates(total, count, pilot, averaged)
+    covered = count > 0
+    np.testing.assert_allclose(averaged[covered],
+                               (total / np.maximum(count, 1)).transpose(1, 2, 0)[covered])
+    np.testing.assert_array_equal(averaged[~covered], pilot[~covered])
 
 
 def test_bands_two_apart_never_share_a_pixel():

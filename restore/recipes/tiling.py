@@ -67,19 +67,27 @@ def _aligned_floor(value):
     return value - value % WINDOW_ALIGNMENT
 
 
+def _core_bounds(length, tile):
+    """Where cores start and stop along an axis: as few cores as fit in ``tile`` pixels,
+    of balanced lengths, their bounds on multiples of :data:`WINDOW_ALIGNMENT` where that
+    still fits (so that windows start only a little before them), else of 2."""
+    count = -(-length // tile)
+    while True:
+        for step in (WINDOW_ALIGNMENT, 2):
+            bounds = sorted({0, length, *(int(round(i * length / count / step)) * step
+                                          for i in range(1, count))})
+            if max(np.diff(bounds)) <= tile and len(bounds) == count + 1:
+                return bounds
+        count += 1
+
+
 def _spans(length, tile, margin):
-    """(outer, core) slice pairs along one axis: cores of ``tile`` pixels, outers
-    widened by ``margin`` (clipped to the image; starts rounded down to a multiple of
-    :data:`WINDOW_ALIGNMENT`)."""
-    spans = []
-    for start in range(0, length, tile):
-        stop = min(start + tile, length)
-        outer_start = _aligned_floor(max(0, start - margin))
-        outer_stop = min(length, stop + margin)
-        if outer_stop - outer_start < min(tile, length):  # a thin last tile: widen it
-            outer_start = _aligned_floor(max(0, outer_stop - tile))
-        spans.append((slice(outer_start, outer_stop), slice(start, stop)))
-    return spans
+    """(outer, core) slice pairs along one axis: balanced cores of at most ``tile`` pixels
+    (:func:`_core_bounds`), outers widened by ``margin`` (clipped to the image; starts
+    rounded down to a multiple of :data:`WINDOW_ALIGNMENT`)."""
+    bounds = _core_bounds(length, tile)
+    return [(slice(_aligned_floor(max(0, start - margin)), min(length, stop + margin)),
+             slice(start, stop)) for start, stop in zip(bounds[:-1], bounds[1:])]
 
 
 def plan_tiles(height, width, tile=DEFAULT_TILE, margin=64):
@@ -89,16 +97,16 @@ def plan_tiles(height, width, tile=DEFAULT_TILE, margin=64):
     ----------
     height, width : int
     tile : int
-        Side of each core (the last row/column of tiles may be smaller); made even.
+        The most pixels of a core along each axis; made even.
     margin : int
         Extra pixels restored on every side of a core and then discarded.
 
     Returns
     -------
     list of Tile
-        Cores partition the image exactly; each outer holds its core plus up
-        to ``margin`` pixels on each side (more before a thin last core, so
-        that every outer is at least ``tile`` pixels long where the image is).
+        Cores partition the image exactly, as few along each axis as fit in ``tile``,
+        of balanced lengths; each outer holds its core plus ``margin`` pixels on each side
+        (clipped to the image; before it, up to ``WINDOW_ALIGNMENT - 1`` more).
     """
     tile = max(2, int(tile) - int(tile) % 2)
     if margin < 0:

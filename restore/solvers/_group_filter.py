@@ -54,15 +54,20 @@ def ridge_solve(gram, rhs, ridge):
 
 
 @njit(nogil=True, cache=True)
-def add_patches(total, estimates, rows, cols, patch_size):
+def add_patches(total, count, estimates, rows, cols, patch_size):
     """Add each group member's estimate (``(n, K, channels * p * p)``, values in channel,
     row, column order) into ``total``, a channels-first ``(channels, height, width)``
-    image, at its corner ``(rows[g, k], cols[g, k])``."""
+    image, at its corner ``(rows[g, k], cols[g, k])``, and 1 into ``count``
+    (``(height, width)``) at each pixel it covers."""
     p = patch_size
     channels = total.shape[0]
     for g in range(estimates.shape[0]):
         for k in range(estimates.shape[1]):
             r, c = rows[g, k], cols[g, k]
+            for a in range(p):
+                line = count[r + a]
+                for b in range(p):
+                    line[c + b] += 1.0
             v = 0
             for ch in range(channels):
                 for a in range(p):
@@ -70,3 +75,16 @@ def add_patches(total, estimates, rows, cols, patch_size):
                     for b in range(p):
                         line[c + b] += estimates[g, k, v]
                         v += 1
+
+
+@njit(nogil=True, cache=True)
+def average_estimates(total, count, pilot, out):
+    """``out[i, j, ch]``: ``total[ch, i, j] / count[i, j]`` (each pixel's estimates
+    averaged), or the pilot's value where no estimate covers the pixel; ``pilot`` and
+    ``out`` channels-last ``(height, width, channels)``."""
+    channels, height, width = total.shape
+    for i in range(height):
+        for j in range(width):
+            n = count[i, j]
+            for ch in range(channels):
+                out[i, j, ch] = total[ch, i, j] / n if n > 0 else pilot[i, j, ch]

@@ -152,21 +152,6 @@ def filter_groups(noisy_groups, pilot_groups, member_var):
     return mean + np.matmul(coefficients, basis.transpose(0, 2, 1))
 
 
-def coverage(rows, cols, height, width, patch_size):
-    """How many group members cover each pixel, ``(height, width)`` float64: the count of
-    member corners ``(r, c)`` with ``r <= i < r + p`` and ``c <= j < c + p``, a box sum
-    of the corners' histogram."""
-    p = patch_size
-    corners = np.bincount((rows * width + cols).ravel(), minlength=height * width)
-    sums = np.zeros((height + 1, width + 1), dtype=np.int64)
-    sums[1:, 1:] = corners.reshape(height, width).cumsum(axis=0).cumsum(axis=1)
-    top = np.maximum(np.arange(height) - p + 1, 0)
-    left = np.maximum(np.arange(width) - p + 1, 0)
-    bottom, right = np.arange(1, height + 1), np.arange(1, width + 1)
-    return (sums[np.ix_(bottom, right)] - sums[np.ix_(top, right)] - sums[np.ix_(bottom, left)]
-            + sums[np.ix_(top, left)]).astype(np.float64)
-
-
 def reference_bands(ref_rows, n_cols, settings):
     """Group index ranges ``[(start, stop)]`` of bands of reference rows, each band
     ``2 radius + p`` pixels tall: two bands apart never touch the same pixel (a group's
@@ -210,31 +195,31 @@ def filter_pass(noisy, pilot, noise_var, settings, groups=None):
     """:func:`group_wiener` on the ``groups`` given (``(rows, cols)`` corners, as
     :func:`match_groups` returns them), or on those matched on ``pilot``. Returns the
     estimate and the groups (None where the image is smaller than a patch)."""
-    from restore.solvers._group_filter import add_patches
+    from restore.solvers._group_filter import add_patches, average_estimates
 
     noisy = np.asarray(noisy)
     dtype = noisy.dtype if noisy.dtype == np.float64 else np.float32
     p = settings.patch_size
     if min(noisy.shape[:2]) < p:
         return np.asarray(pilot, dtype=dtype), None
-    channels = 1 if noisy.ndim == 2 else noisy.shape[2]
     if noisy.ndim == 3 and np.ndim(noise_var) != 0:
         raise ValueError("the joint group Wiener filter of channels takes one noise variance; "
                          "filter the planes one by one under a noise map")
     pilot = np.asarray(pilot, dtype=WORKING_DTYPE)
     rows, cols = (match_groups(pilot if noisy.ndim == 2 else pilot.mean(axis=2), settings)
                   if groups is None else groups)
-    n_groups, size = rows.shape
+    size = rows.shape[1]
     mapped_var = patch_mean_variance(noise_var, noisy.shape, p)
     group_var = None if mapped_var is not None else np.max(noise_var)
     noisy_patches = sliding_window_view(noisy.astype(WORKING_DTYPE, copy=False), (p, p),
                                         axis=(0, 1))
     pilot_patches = sliding_window_view(pilot, (p, p), axis=(0, 1))
-
     height, width = noisy.shape[:2]
+    channels = 1 if noisy.ndim == 2 else noisy.shape[2]
     ref_rows = reference_corners(height, p, settings.stride)
     n_cols = len(reference_corners(width, p, settings.stride))
     total = np.zeros((channels, height, width))
+    count = np.zeros((height, width))
     batch = max(1, GROUPS_PER_BATCH // channels)
 
     def filter_band(start, stop):
@@ -245,11 +230,10 @@ def filter_pass(noisy, pilot, noise_var, settings, groups=None):
                           if mapped_var is None else mapped_var[r, c].astype(WORKING_DTYPE))
             estimates = filter_groups(noisy_patches[r, c].reshape(len(r), size, -1),
                                       pilot_patches[r, c].reshape(len(r), size, -1), member_var)
-            add_patches(total, estimates, r, c, p)
+            add_patches(total, count, estimates, r, c, p)
 
     with threadpool_limits(1, user_api="blas"):  # many small problems: threads over bands
         run_bands(filter_band, reference_bands(ref_rows, n_cols, settings))
-    count = coverage(rows, cols, height, width, p).reshape(
-        (height, width) + (1,) * (noisy.ndim - 2))
-    estimate = total.transpose(1, 2, 0).reshape(noisy.shape) / np.maximum(count, 1)
-    return np.where(count > 0, estimate, pilot).astype(dtype, copy=False), (rows, cols)
+    estimate = np.empty((height, width, channels), dtype=dtype)
+    average_estimates(total, count, np.atleast_3d(pilot), estimate)
+    return estimate.reshape(noisy.shape), (rows, cols)

@@ -95,7 +95,7 @@ def denoise(image, sigma=None, *, noise=None, prior=DEFAULT_PRIORS["denoise"], c
     tile_size : int, optional
         Restore in overlapping tiles of this many pixels a side (plus a
         margin, cropped off; see :mod:`restore.recipes.tiling`), bounding memory.
-        Default ``None``: tiles of 1536 only for images over 4 megapixels.
+        Default ``None``: tiles of 2048 only for images over 4 megapixels.
     executor : dask.distributed.Client or concurrent.futures.Executor, optional
         Restore the tiles as tasks of this executor, so that a large image
         spreads over its workers (see :mod:`restore.cluster`). With an

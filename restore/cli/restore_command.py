@@ -90,7 +90,7 @@ def build_parser():
                              "float and gets 16)")
     parser.add_argument("--tile", type=positive_int, metavar="N",
                         help="restore in overlapping tiles of N x N pixels to bound memory "
-                             "(default: tiles of 1536 only for images over 4 megapixels)")
+                             "(default: tiles of 2048 only for images over 4 megapixels)")
     parser.add_argument("--max-pixels", type=positive_int, metavar="N",
                         default=DEFAULT_MAX_PIXELS,
                         help="refuse images (and --reference, --mask, --kernel files) larger "

@@ -1,13 +1,12 @@
 """Tiling stage by stage: a large image denoised under one noise level.
 
 Tiles of whole windows (:func:`restore.recipes.tiling.restore_in_tiles` around
-:meth:`restore.recipes.base.Recipe.restore_window`) need a margin as wide as every stage's
-reach added up: the planes' EPLL and oracle stages (the chrominance's doubled, being
-restored at half resolution) and then the joint colour stage; 240 pixels for RGB at
-sigma 25, so tiles of 1536 restore 1.75 times a 24-megapixel photo's pixels.
+:meth:`restore.recipes.base.Recipe.restore_window`) need a margin as wide as the reach of
+every stage added up: the planes' EPLL and oracle stages (the chrominance's doubled, it
+being restored at half resolution), then the joint colour stage.
 
-Here each stage instead runs over the whole image before the next one, in tiles whose
-margin is that stage's own reach:
+Here each stage runs over the whole image before the next one, in tiles whose margin is
+that stage's own reach:
 
 1. the opponent planes (:mod:`restore.recipes.colour`), one after the other, each in tiles
    with its own reach (:meth:`restore.recipes.denoise.DenoiseRecipe.plane_reach`), the
@@ -18,9 +17,8 @@ margin is that stage's own reach:
 Every stage's output at a tile's core equals the whole image's (each stage is local within
 its reach, and windows start on multiples of
 :data:`restore.recipes.tiling.WINDOW_ALIGNMENT`), so the result is the untiled one, as
-for tiles of whole windows, while the work is only a little more than the image's
-(docs/speed.md#tiles-by-stage). The memory is a few float32 copies of the image besides
-one tile in flight.
+for tiles of whole windows, for much less overlap (docs/priors.md, "Huge images"). The
+memory is a few float32 copies of the image besides one tile in flight.
 """
 from __future__ import annotations
 

@@ -34,8 +34,8 @@ logger = logging.getLogger("restore")
 #: Images with more pixels than this (per channel) are restored in tiles by default.
 MAX_WHOLE_PIXELS = 2048 * 2048
 #: Default side of a tile's core (the part kept), in pixels; even (see the module notes).
-#: 1536: a 24-megapixel RGB photo at sigma 25 in 1.6 GB (BENCHMARKS.md#large-photo).
-DEFAULT_TILE = 1536
+#: 2048 against 1536 and 3072 on a 24-megapixel photo: docs/priors.md, "Huge images".
+DEFAULT_TILE = 2048
 
 
 @dataclass(frozen=True)

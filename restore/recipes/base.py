@@ -9,7 +9,8 @@ explicit steps:
    Prior) restores the image at once (:mod:`restore.recipes.reconstruct`);
 2. otherwise a large image is cut into overlapping tiles
    (:mod:`restore.recipes.tiling`), each restored with the task's data for
-   its window;
+   its window (denoising under one noise level: stage by stage,
+   :mod:`restore.recipes.stage_tiling`);
 3. a colour image is restored plane by plane in the opponent colour space
    (:mod:`restore.recipes.colour`);
 4. each plane is restored by EPLL (:func:`restore.solvers.epll.epll`), then by the

@@ -110,7 +110,7 @@ class Recipe:
         (:func:`settings_reach`); even."""
         margin = max(settings_reach(settings, sigma, prior.patch_size)
                      for settings in self.plane_settings_choices(prior))
-        return margin + margin % 2
+        return tiling.even_margin(margin)
 
     def window_margin(self, data, sigma, prior, channels):
         """Pixels restored around each tile of an image of ``channels`` under ``sigma`` (a

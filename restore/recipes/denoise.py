@@ -9,7 +9,6 @@ import numpy as np
 from restore.operators import Identity
 from restore.core.stopwatch import NoStopwatch
 from restore.core.validation import SIGMA_MAX, SIGMA_MIN, to_channels_last
-from restore.recipes import colour
 from restore.recipes.base import PlaneSettings, Recipe, settings_reach
 from restore.recipes.settings import (CHROMA_HALF_RESOLUTION, CORRELATED_COUPLING, DEFAULT_PRIORS,
                                       DENOISE_NOISE_BANDS, DENOISE_ORACLE, DENOISE_SCHEDULE,

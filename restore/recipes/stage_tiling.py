@@ -29,7 +29,7 @@ import numpy as np
 from restore.core.stopwatch import NoStopwatch
 from restore.operators import Identity
 from restore.recipes import colour
-from restore.recipes.tiling import restore_in_tiles
+from restore.recipes.tiling import even_margin, restore_in_tiles
 
 
 def denoise_by_stage(recipe, image, level, tile_size, progress, executor, options):
@@ -46,7 +46,7 @@ def denoise_by_stage(recipe, image, level, tile_size, progress, executor, option
                          plane_oracles=plane_oracles)
 
     def restore_plane(plane, plane_sigma, clip):
-        margin = even(recipe.plane_reach(prior, plane_sigma, plane_oracles))
+        margin = even_margin(recipe.plane_reach(prior, plane_sigma, plane_oracles))
         window = partial(_plane_window, recipe=recipe, plane_sigma=plane_sigma, clip=clip,
                          options=plane_options)
         return restore_in_tiles(plane, tile_size, margin, progress, window, _no_data, executor,
@@ -60,9 +60,8 @@ def denoise_by_stage(recipe, image, level, tile_size, progress, executor, option
                                          chroma_half_resolution=half)
     if joint is not None:
         window = partial(joint_stage, joint=joint, variance=level**2,
-                         **({} if executor is not None else
-                            {"stopwatch": options.get("stopwatch", NoStopwatch())}))
-        restored = restore_in_tiles(image, tile_size, even(joint.reach()), progress, window,
+                         stopwatch=options.get("stopwatch", NoStopwatch()))
+        restored = restore_in_tiles(image, tile_size, even_margin(joint.reach()), progress, window,
                                     partial(_window_of, restored), executor,
                                     label="colour tiles")
     return restored.astype(image.dtype, copy=False)
@@ -73,11 +72,6 @@ def joint_stage(noisy, pilot, *, joint, variance, stopwatch=NoStopwatch()):
     ``pilot`` under white noise of ``variance``; clipped to [0, 1]."""
     with stopwatch.stage("oracle"):
         return np.clip(joint(noisy, pilot, variance), 0, 1)
-
-
-def even(margin):
-    """``margin`` rounded up to an even number of pixels (tiles keep even sizes)."""
-    return margin + margin % 2
 
 
 def _plane_window(window, _, *, recipe, plane_sigma, clip, options):

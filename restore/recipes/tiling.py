@@ -63,6 +63,11 @@ class Tile:
 WINDOW_ALIGNMENT = 120
 
 
+def even_margin(margin):
+    """``margin`` rounded up to an even number of pixels (tiles keep even sizes)."""
+    return margin + margin % 2
+
+
 def _aligned_floor(value):
     return value - value % WINDOW_ALIGNMENT
 

@@ -2,7 +2,8 @@
 import numpy as np
 
 from restore.recipes.colour import (PLANE_SCALES, opponent_to_rgb, planes_to_rgb,
-                            restore_at_half_resolution, rgb_to_opponent, rgb_to_planes)
+                                    restore_at_half_resolution, restore_planes, rgb_to_opponent,
+                                    rgb_to_planes)
 
 
 def test_opponent_transform_is_orthonormal_and_inverted():
@@ -44,3 +45,25 @@ def test_half_resolution_reduces_noise_on_a_smooth_plane():
     noisy = clean + rng.normal(0, 0.05, clean.shape)
     out = restore_at_half_resolution(noisy, 0.05, lambda means, sigma: means)
     assert np.mean((out - clean) ** 2) < 0.5 * np.mean((noisy - clean) ** 2)
+
+
+def test_the_chrominance_planes_can_take_a_restorer_of_their_own():
+    rgb = np.random.default_rng(3).random((8, 10, 3))
+    calls = []
+
+    def luminance(plane, sigma, clip):
+        calls.append(("luminance", plane.shape, sigma))
+        return plane
+
+    def chrominance(plane, sigma, clip):
+        calls.append(("chrominance", plane.shape, sigma))
+        return np.zeros_like(plane)  # the chrominance dropped: grey of the mean
+
+    out = restore_planes(rgb, 0.1, luminance, restore_chroma=chrominance)
+    assert calls == [("luminance", (8, 10), 0.1 * PLANE_SCALES[0])] + [
+        ("chrominance", (8, 10), 0.1 * PLANE_SCALES[c]) for c in (1, 2)]
+    np.testing.assert_allclose(out, np.repeat(rgb.mean(axis=2, keepdims=True), 3, axis=2),
+                               atol=1e-6)
+    calls.clear()
+    np.testing.assert_allclose(restore_planes(rgb, 0.1, luminance), rgb, atol=1e-6)
+    assert [kind for kind, _, _ in calls] == ["luminance"] * 3

@@ -140,6 +140,7 @@ def test_denoise_refines_epll_by_the_oracle_stage_unless_told_not_to():
 
 
 @pytest.mark.parametrize("mode,plane_oracles,joint", [("both", "before-joint", True),
+                                                      ("chroma", (False, "before-joint"), True),
                                                       ("joint", False, True),
                                                       ("planes", True, False)])
 def test_rgb_takes_the_oracle_stages_colour_oracle_names(mode, plane_oracles, joint):

@@ -50,6 +50,12 @@ class PlaneSettings(NamedTuple):
         return self.oracle if plane_oracles else None
 
 
+def per_plane_kind(plane_oracles):
+    """``(the luminance's, the chrominance's)`` stage choices from ``plane_oracles``, one
+    for every plane or already such a pair (:meth:`PlaneSettings.oracle_for` reads each)."""
+    return plane_oracles if isinstance(plane_oracles, tuple) else (plane_oracles,) * 2
+
+
 def settings_reach(settings, sigma, patch_size):
     """How far (pixels) a plane restored with ``settings`` at noise ``sigma`` depends on the
     image: ``p - 1`` pixels per HQS iteration (exact for per-pixel x-steps), capped at 16
@@ -191,16 +197,19 @@ class Recipe:
     def restore_window(self, image, data, sigma, prior, *, rng, exact, progress,
                        stopwatch=NoStopwatch(), device=None, plane_oracles=True):
         """EPLL on one whole window, grey or colour, each plane refined by its oracle stage
-        (``plane_oracles``, :meth:`PlaneSettings.oracle_for`); float32 result clipped to
-        [0, 1]."""
+        (``plane_oracles``, :meth:`PlaneSettings.oracle_for`; or a pair, the first plane's (the
+        luminance) and the others'); float32 result clipped to [0, 1]."""
         operator = self.operator(data)
-        restore_plane = partial(self.restore_plane, data=data, operator=operator, sigma=sigma,
-                                prior=prior, rng=rng, exact=exact, progress=progress,
-                                stopwatch=stopwatch, device=device, plane_oracles=plane_oracles)
+        luminance, chrominance = per_plane_kind(plane_oracles)
+        restore_plane, restore_chroma = (
+            partial(self.restore_plane, data=data, operator=operator, sigma=sigma, prior=prior,
+                    rng=rng, exact=exact, progress=progress, stopwatch=stopwatch,
+                    device=device, plane_oracles=oracles) for oracles in (luminance, chrominance))
         if image.ndim == 2:
             return restore_plane(image, sigma, True)
         half = self.chroma_half_resolution and min(image.shape[:2]) >= 4 * prior.patch_size
-        return colour.restore_planes(image, sigma, restore_plane, chroma_half_resolution=half)
+        return colour.restore_planes(image, sigma, restore_plane, chroma_half_resolution=half,
+                                     restore_chroma=restore_chroma)
 
     def restore_plane(self, plane, plane_sigma, clip, *, data, operator, sigma, prior, rng,
                       exact, progress, stopwatch=NoStopwatch(), device=None, plane_oracles=True):

@@ -68,14 +68,16 @@ def plane_levels(sigma, channels, chroma_half_resolution=False):
                                            for c in (1, 2)]
 
 
-def restore_planes(image, sigma, restore_plane, *, chroma_half_resolution=False):
+def restore_planes(image, sigma, restore_plane, *, chroma_half_resolution=False,
+                   restore_chroma=None):
     """Restore an ``(H, W, C)`` image plane by plane; clipped to [0, 1].
 
     RGB images go through the scaled opponent planes (:func:`rgb_to_planes`),
     each at its own noise level ``sigma * PLANE_SCALES[c]``, the chrominance
     at half resolution when asked (:func:`restore_at_half_resolution`); other
     channel counts plane by plane as they are. ``restore_plane(plane,
-    plane_sigma, clip)`` restores one 2-D plane. ``sigma`` may also be a noise object
+    plane_sigma, clip)`` restores one 2-D plane (``restore_chroma``, of the same form, the
+    planes after the first where given). ``sigma`` may also be a noise object
     with ``scaled(factor)`` and ``half_resolution()`` (a
     :class:`restore.core.correlated_noise.CorrelatedNoise`), passed on as each plane's.
     """
@@ -85,10 +87,11 @@ def restore_planes(image, sigma, restore_plane, *, chroma_half_resolution=False)
 
     def one_plane(c):
         plane_sigma = sigma.scaled(scales[c]) if hasattr(sigma, "scaled") else sigma * scales[c]
+        restore = restore_plane if c == 0 or restore_chroma is None else restore_chroma
         if chroma_half_resolution and rgb and c > 0:
             return restore_at_half_resolution(
-                decorrelated[..., c], plane_sigma, lambda small, s: restore_plane(small, s, False))
-        return restore_plane(decorrelated[..., c], plane_sigma, False)
+                decorrelated[..., c], plane_sigma, lambda small, s: restore(small, s, False))
+        return restore(decorrelated[..., c], plane_sigma, False)
 
     first = one_plane(0)  # the planes' result written into one array, converted in place
     restored = np.empty(decorrelated.shape, dtype=first.dtype)

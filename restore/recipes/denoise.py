@@ -19,7 +19,7 @@ from restore.solvers.schedule import Schedule
 
 
 #: The values of :attr:`DenoiseRecipe.colour_oracle`.
-COLOUR_ORACLES = ("both", "joint", "planes")
+COLOUR_ORACLES = ("both", "chroma", "joint", "planes")
 
 
 def _band_settings(band):
@@ -59,7 +59,8 @@ class DenoiseRecipe(Recipe):
     noise_bands: tuple = DENOISE_NOISE_BANDS
     #: RGB under one noise level: ``"both"``, each plane's oracle stage, then the image
     #: level's on the three channels jointly (patches of ``3 p^2`` values,
-    #: :func:`restore.solvers.group_wiener.group_wiener`); ``"joint"``, the joint stage
+    #: :func:`restore.solvers.group_wiener.group_wiener`); ``"chroma"``, the chrominance
+    #: planes' stages (not the luminance's), then the joint one; ``"joint"``, the joint stage
     #: alone, after the planes' EPLL; ``"planes"``, the planes' stages alone.
     colour_oracle: str = COLOUR_ORACLE
 
@@ -109,10 +110,12 @@ class DenoiseRecipe(Recipe):
 
     def _plane_oracles(self, joint):
         """What the planes take before the ``joint`` stage (None: there is none), as
-        :meth:`restore.recipes.base.PlaneSettings.oracle_for` reads it."""
+        :meth:`restore.recipes.base.PlaneSettings.oracle_for` reads it; a pair for
+        ``"chroma"``: the luminance's, then the chrominance's."""
         if joint is None:
             return True
-        return "before-joint" if self.colour_oracle == "both" else False
+        return {"both": "before-joint", "chroma": (False, "before-joint")}.get(
+            self.colour_oracle, False)
 
     def _joint_oracle(self, prior, level, channels):
         """The oracle stage run on the three channels of an RGB image jointly under white

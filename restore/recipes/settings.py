@@ -64,10 +64,11 @@ DENOISE_NOISE_BANDS = (
                           rematch=False,
                           then=GroupWiener(patch_size=8, stride=5, radius=16, group_size=32)),
               PILOT_FAST))
-#: RGB under one noise level: each plane's oracle stage, then one on the three channels
-#: jointly ("both"); "joint": the joint one instead of the planes'; "planes": the planes'
-#: alone. docs/tuning.md#joint-colour-oracle
-COLOUR_ORACLE = "both"
+#: RGB under one noise level: the chrominance planes' oracle stages, then one on the three
+#: channels jointly ("chroma"); "both": every plane's stage (the luminance's too), then the
+#: joint one; "joint": the joint one alone; "planes": the planes' alone.
+#: docs/tuning.md#joint-colour-oracle (benchmarks/results/colour_oracle_tuning.json)
+COLOUR_ORACLE = "chroma"
 #: Poisson-Gaussian noise: denoised under the model's noise map ("noise-map") rather than
 #: through the generalised Anscombe transform ("anscombe"). docs/tuning.md#poisson-gaussian-noise
 #: (benchmarks/results/train400_poisson_gaussian_n10_direct-choice.json)

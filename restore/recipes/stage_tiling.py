@@ -29,6 +29,7 @@ import numpy as np
 from restore.core.stopwatch import NoStopwatch
 from restore.operators import Identity
 from restore.recipes import colour
+from restore.recipes.base import per_plane_kind
 from restore.recipes.tiling import even_margin, restore_in_tiles
 
 
@@ -41,23 +42,27 @@ def denoise_by_stage(recipe, image, level, tile_size, progress, executor, option
     prior = options["prior"]
     channels = 1 if image.ndim == 2 else image.shape[2]
     joint = recipe._joint_oracle(prior, level, channels)
-    plane_oracles = recipe._plane_oracles(joint)
-    plane_options = dict(options, data=None, operator=Identity(), sigma=level,
-                         plane_oracles=plane_oracles)
+    luminance, chrominance = per_plane_kind(recipe._plane_oracles(joint))
 
-    def restore_plane(plane, plane_sigma, clip):
-        margin = even_margin(recipe.plane_reach(prior, plane_sigma, plane_oracles))
-        window = partial(_plane_window, recipe=recipe, plane_sigma=plane_sigma, clip=clip,
-                         options=plane_options)
-        return restore_in_tiles(plane, tile_size, margin, progress, window, _no_data, executor,
-                                label="plane tiles")
+    def plane_restorer(oracles):
+        plane_options = dict(options, data=None, operator=Identity(), sigma=level,
+                             plane_oracles=oracles)
+
+        def restore_plane(plane, plane_sigma, clip):
+            margin = even_margin(recipe.plane_reach(prior, plane_sigma, oracles))
+            window = partial(_plane_window, recipe=recipe, plane_sigma=plane_sigma, clip=clip,
+                             options=plane_options)
+            return restore_in_tiles(plane, tile_size, margin, progress, window, _no_data,
+                                    executor, label="plane tiles")
+        return restore_plane
 
     if image.ndim == 2:
-        restored = restore_plane(image, level, True)
+        restored = plane_restorer(luminance)(image, level, True)
     else:
         half = recipe.chroma_half_resolution and min(image.shape[:2]) >= 4 * prior.patch_size
-        restored = colour.restore_planes(image, level, restore_plane,
-                                         chroma_half_resolution=half)
+        restored = colour.restore_planes(image, level, plane_restorer(luminance),
+                                         chroma_half_resolution=half,
+                                         restore_chroma=plane_restorer(chrominance))
     if joint is not None:
         window = partial(joint_stage, joint=joint, variance=level**2,
                          stopwatch=options.get("stopwatch", NoStopwatch()))

@@ -88,9 +88,11 @@ def test_colour_tiles_and_memory_per_tile(images, monkeypatch):
     tiled = denoise(colour, 0.1, channel_axis=-1, rng=3, tile_size=48)
     prior = get_prior("gmm")
     planned = []
-    for (level, _), shape in zip(colour_planes.plane_levels(0.1, 3, True),
-                                     [(100, 112), (50, 56), (50, 56)]):
-        margin = DENOISE.plane_reach(prior, level, "before-joint")
+    assert DENOISE.colour_oracle == "chroma"  # no oracle stage of its own for the luminance
+    for (level, _), shape, stage in zip(colour_planes.plane_levels(0.1, 3, True),
+                                        [(100, 112), (50, 56), (50, 56)],
+                                        [False, "before-joint", "before-joint"]):
+        margin = DENOISE.plane_reach(prior, level, stage)
         planned += [colour[t.outer].shape[:2] for t in plan_tiles(*shape, 48, margin + margin % 2)]
     assert seen == planned and len(seen) > 3
     np.testing.assert_allclose(tiled[8:-8, 8:-8], whole[8:-8, 8:-8], atol=1e-5)
@@ -162,12 +164,13 @@ def test_noise_estimate_of_a_huge_image_looks_at_a_centre_crop(monkeypatch):
     assert seen == [(64, 64)] * 3
 
 
-def test_colour_tiles_match_untiled_with_the_exact_margins(monkeypatch):
+@pytest.mark.parametrize("mode,luminance_margin", [("chroma", 16), ("both", 28)])
+def test_colour_tiles_match_untiled_with_the_exact_margins(monkeypatch, mode, luminance_margin):
     """RGB at one noise level, tiled stage by stage: each plane's tiles take its own reach
     (the planes' stage before the joint one their band's colour_oracle, not its longer
-    chain), the joint stage's tiles its own, and the result is the untiled one; each stage's
-    margin is needed (small patches and windows keep the reach short enough for real
-    cores)."""
+    chain; under "chroma" the luminance has none: EPLL's reach alone), the joint stage's
+    tiles its own, and the result is the untiled one; each stage's margin is needed (small
+    patches and windows keep the reach short enough for real cores)."""
     from priors.gmm import GaussianMixturePrior
     from restore.recipes import stage_tiling
     from restore.recipes.denoise import DenoiseRecipe
@@ -182,7 +185,7 @@ def test_colour_tiles_match_untiled_with_the_exact_margins(monkeypatch):
     small = GroupWiener(patch_size=4, radius=2, group_size=6)
     chain = GroupWiener(patch_size=3, radius=3, group_size=6, then=small)
     pilot = Schedule(lambda_factor=48.0, beta_factors=(1, 16))
-    recipe = DenoiseRecipe(oracle=small, noise_bands=(
+    recipe = DenoiseRecipe(oracle=small, colour_oracle=mode, noise_bands=(
         NoiseBand(0.02, pilot, chain, FastSettings(stride=3), colour_oracle=small),
         NoiseBand(0.08, pilot, GroupWiener(patch_size=4, radius=2, group_size=6, passes=2),
                   FastSettings(stride=3))))
@@ -191,6 +194,7 @@ def test_colour_tiles_match_untiled_with_the_exact_margins(monkeypatch):
                       for c in range(3)], axis=-1)
     noisy = (clean + rng.normal(0, 0.1, clean.shape)).astype(np.float32)
     assert recipe.plane_reach(prior, 0.05, "before-joint") == 16 + 12  # EPLL, then small
+    assert recipe.plane_reach(prior, 0.05, False) == 16
     assert chain.reach() == 24
     margins, real = [], stage_tiling.restore_in_tiles
 
@@ -201,7 +205,8 @@ def test_colour_tiles_match_untiled_with_the_exact_margins(monkeypatch):
     monkeypatch.setattr(stage_tiling, "restore_in_tiles", spy)
     whole = recipe.restore(noisy, 0.1, prior, channel_axis=-1, rng=2)
     tiled = recipe.restore(noisy, 0.1, prior, channel_axis=-1, rng=2, tile_size=64)
-    assert margins == [("plane tiles", (300, 320), 28), ("plane tiles", (150, 160), 28),
+    assert margins == [("plane tiles", (300, 320), luminance_margin),
+                       ("plane tiles", (150, 160), 28),
                        ("plane tiles", (150, 160), 28), ("colour tiles", (300, 320), 24)]
     assert len(plan_tiles(300, 320, 64, 28)) == 25
     np.testing.assert_allclose(tiled, whole, atol=1e-5)

@@ -72,93 +72,95 @@ def _centred_energy(patches, row):
     return centred_sq
 
 
-@njit(inline="always", cache=True, fastmath=True)
-def _keep_best(labels, scores, row, k, score):
-    """Insert ``(k, score)`` into the row's descending top list if it belongs there."""
-    count = labels.shape[1]
-    if score <= scores[row, count - 1]:
-        return
-    place = count - 1
-    while place > 0 and score > scores[row, place - 1]:
-        labels[row, place] = labels[row, place - 1]
-        scores[row, place] = scores[row, place - 1]
-        place -= 1
-    labels[row, place] = k
-    scores[row, place] = score
-
-
 @njit(nogil=True, cache=True, fastmath=True)
-def flat_tail_labels(patches, projections, starts, offsets, mean_dots_col, mean_sq, inv_tail,
+def flat_tail_labels(patches, projections, starts, offsets, mean_row, mean_sq, inv_tail,
                      log_consts, labels, scores):
     """The best components per patch under flat-tail spectra (Parameswaran et al. 2019).
 
-    Component k keeps its leading eigen-directions (columns ``starts[k]:starts[k+1]``
-    of ``projections``, pre-scaled by ``sqrt(1/(t_k+s2) - 1/(s_j+s2))``) and
+    Component k keeps its leading eigen-directions (rows ``starts[k]:starts[k+1]``
+    of ``projections``, ``(R + K, n)``: the directions, pre-scaled by
+    ``sqrt(1/(t_k+s2) - 1/(s_j+s2))``, and the means, dotted with each patch) and
     treats the rest as one flat eigenvalue ``t_k``:
     ``maha_k = ||c - mu_k||^2 / (t_k + s2) - sum_j (proj_j - offsets_j)^2``,
-    where ``||c - mu_k||^2 = ||c||^2 - 2 x.mu_k + ||mu_k||^2`` uses column
-    ``mean_dots_col + k``. ``labels[n]`` (``(n, M)``) gets the ``M`` components of
+    where ``||c - mu_k||^2 = ||c||^2 - 2 x.mu_k + ||mu_k||^2`` uses row
+    ``mean_row + k``. ``labels[n]`` (``(n, M)``) gets the ``M`` components of
     largest ``log_consts[k] - maha_k / 2``, best first (ties: the lower k), and
-    ``scores[n]`` those scores.
-    Serial and GIL-free: callers run blocks of rows on a thread pool.
+    ``scores[n]`` those scores. Every loop runs over the patches, so it vectorises.
+    Serial and GIL-free: callers run blocks of patches on a thread pool.
     """
     n = patches.shape[0]
-    n_groups = log_consts.shape[0]
+    count = labels.shape[1]
+    centred_sq = np.empty(n, dtype=projections.dtype)
     for row in range(n):
-        centred_sq = _centred_energy(patches, row)
-        labels[row, :] = 0
-        scores[row, :] = -np.inf
-        for k in range(n_groups):
-            acc = 0.0
-            for j in range(starts[k], starts[k + 1]):
-                t = projections[row, j] - offsets[j]
-                acc += t * t
-            dist = centred_sq - 2.0 * projections[row, mean_dots_col + k] + mean_sq[k]
-            _keep_best(labels, scores, row, k, log_consts[k] - 0.5 * (dist * inv_tail[k] - acc))
+        centred_sq[row] = _centred_energy(patches, row)
+    score = np.empty(n, dtype=projections.dtype)
+    best = np.full((count, n), -np.inf, dtype=projections.dtype)
+    best_k = np.zeros((count, n), dtype=np.int64)
+    for k in range(log_consts.shape[0]):
+        score[:] = 0.0
+        for j in range(starts[k], starts[k + 1]):
+            offset = offsets[j]
+            for row in range(n):
+                t = projections[j, row] - offset
+                score[row] += t * t
+        for row in range(n):
+            dist = centred_sq[row] - 2.0 * projections[mean_row + k, row] + mean_sq[k]
+            score[row] = log_consts[k] - 0.5 * (dist * inv_tail[k] - score[row])
+        # insert into the descending lists: each place takes the one above it, or the new
+        # score, or keeps its own (places from the last, so "above" is still the old one)
+        for place in range(count - 1, 0, -1):
+            for row in range(n):
+                above, here = best[place - 1, row], best[place, row]
+                shift, take = score[row] > above, score[row] > here
+                best[place, row] = above if shift else (score[row] if take else here)
+                best_k[place, row] = best_k[place - 1, row] if shift else (
+                    k if take else best_k[place, row])
+        for row in range(n):
+            take = score[row] > best[0, row]
+            best[0, row] = score[row] if take else best[0, row]
+            best_k[0, row] = k if take else best_k[0, row]
+    labels[:, :] = best_k.T
+    scores[:, :] = best.T
+
+
+@njit(nogil=True, cache=True)
+def centred_energies(patches):
+    """``||x - dc(x)||^2`` of each patch (row), ``(n, d) -> (n,)``."""
+    out = np.empty(patches.shape[0], dtype=patches.dtype)
+    for row in range(patches.shape[0]):
+        out[row] = _centred_energy(patches, row)
+    return out
+
+
+@njit(nogil=True, cache=True)
+def gather_rows(values, rows, out):
+    """``out[:len(rows)] = values[rows]`` without the GIL."""
+    for a in range(rows.shape[0]):
+        out[a, :] = values[rows[a]]
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def flat_tail_transforms(patches, shortlist, permutations, directions, starts, offsets,
-                         mean_row, mean_sq, inv_tail, log_consts, best_k, best_t, best_score):
-    """Score each patch's shortlisted components on every transform of the patch.
+def flat_tail_transform_scores(projections, offsets, centred_sq, rows, slots, mean_sq,
+                               inv_tail, log_const, scores):
+    """One component's flat-tail scores on every transform of its patches.
 
-    ``shortlist[n]`` holds components (indices as in :func:`flat_tail_labels`);
-    the patch moved by transform ``t`` is ``x[permutations[t]]``. ``directions``
-    are the rows of the scaled directions then the means (``(R + K, d)``, the
-    transposed projector). Writes the best ``(k, t)`` and its score per patch;
-    ties keep the first (shortlist order, then ``t``).
+    ``projections[a]`` holds, for each transform ``t``, the ``r`` scaled directions'
+    dots with patch ``rows[a]`` moved by ``t`` and then its mean's
+    (``(m, T (r + 1))``, ``r = len(offsets)``). Writes ``scores[rows[a], slots[a], t]``.
     """
-    n, d = patches.shape
-    turns = permutations.shape[0]
-    moved = np.empty((turns, d), dtype=patches.dtype)
-    acc = np.empty(turns)
-    zero = np.zeros(1, dtype=patches.dtype)[0]  # dots in the patches' dtype: they vectorise
-    for row in range(n):
-        centred_sq = _centred_energy(patches, row)
+    rank = offsets.shape[0]
+    width = rank + 1
+    turns = projections.shape[1] // width
+    for a in range(projections.shape[0]):
+        row = rows[a]
         for t in range(turns):
-            for i in range(d):
-                moved[t, i] = patches[row, permutations[t, i]]
-        best = -np.inf
-        for slot in range(shortlist.shape[1]):
-            k = shortlist[row, slot]
-            acc[:] = 0.0
-            for j in range(starts[k], starts[k + 1]):
-                for t in range(turns):
-                    dot = zero
-                    for i in range(d):
-                        dot += directions[j, i] * moved[t, i]
-                    acc[t] += (dot - offsets[j]) ** 2
-            for t in range(turns):
-                mean_dot = zero
-                for i in range(d):
-                    mean_dot += directions[mean_row + k, i] * moved[t, i]
-                dist = centred_sq - 2.0 * mean_dot + mean_sq[k]
-                score = log_consts[k] - 0.5 * (dist * inv_tail[k] - acc[t])
-                if score > best:
-                    best = score
-                    best_k[row] = k
-                    best_t[row] = t
-        best_score[row] = best
+            base = t * width
+            acc = 0.0
+            for j in range(rank):
+                v = projections[a, base + j] - offsets[j]
+                acc += v * v
+            dist = centred_sq[row] - 2.0 * projections[a, base + rank] + mean_sq
+            scores[row, slots[a], t] = log_const - 0.5 * (dist * inv_tail - acc)
 
 
 @njit(parallel=True, cache=True)

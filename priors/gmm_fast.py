@@ -26,7 +26,8 @@ import numba
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from priors._gmm_kernels import flat_tail_labels, flat_tail_transforms
+from priors._gmm_kernels import (centred_energies, flat_tail_labels,
+                                 flat_tail_transform_scores, gather_rows)
 
 #: Noise variances whose operators stay cached (a few hundred KiB each).
 CACHED_NOISE_LEVELS = 128
@@ -58,12 +59,13 @@ class FlatTailOperators(NamedTuple):
 class FlatTailDenoiser:
     """``denoise(patches, noise_var)`` of a fitted GaussianMixturePrior, approximated."""
 
-    def __init__(self, prior, *, tail_ratio=1.0, chunk_size=256):
+    def __init__(self, prior, *, tail_ratio=1.0, chunk_size=256, transform_block=1024):
         prior._require_fitted()
         self.prior = prior
         self.patch_size = prior.patch_size
         self.tail_ratio = float(tail_ratio)
         self.chunk_size = int(chunk_size)
+        self.transform_block = int(transform_block)
         self._cache = OrderedDict()
         self._arrays = {}
         self._pool, self._pool_size = None, 0
@@ -94,7 +96,7 @@ class FlatTailDenoiser:
             np.where(keeps, np.log(values + noise_var), 0.0).sum(axis=1)
             + tail_size * np.log(tail + noise_var))
         ops = FlatTailOperators(
-            # (R + K, d) rows, used transposed (BLAS reads the F-ordered view without a copy)
+            # the transpose of C-ordered (R + K, d) rows: ``projector.T`` is those rows
             projector=np.concatenate([rows, means.astype(dtype)]).T,
             starts=starts.astype(np.int64),
             offsets=(mean_proj[order[component], direction] * scale[component, direction]).astype(dtype),
@@ -128,25 +130,49 @@ class FlatTailDenoiser:
     def score_transforms(self, patches, shortlist, permutations, noise_var):
         """Score every component of ``shortlist`` (``(n, M)`` prior indices) on every
         moved patch ``x[permutations[t]]``; the best per patch as ``(component, t,
-        score)``, each ``(n,)``."""
+        score)``, each ``(n,)`` (ties: the first in shortlist order, then ``t``).
+
+        ``v . x[perm_t] = v[perm_t^-1] . x``, so each component's directions and mean are
+        moved instead, and the patches shortlisting it are scored on all ``T`` transforms
+        by one product ``X (d, T (r + 1))``, in blocks of ``transform_block`` patches."""
         patches = np.ascontiguousarray(patches)
         ops = self.operators(noise_var, patches.dtype)
-        sorted_shortlist = np.argsort(ops.order)[shortlist]
-        directions = ops.projector.T
-        n = patches.shape[0]
-        best_k = np.empty(n, dtype=np.int64)
-        best_t = np.empty(n, dtype=np.int64)
-        best_score = np.empty(n, dtype=patches.dtype)
+        n, count = shortlist.shape
+        turns = len(permutations)
+        inverses = np.argsort(permutations, axis=1)
+        entries = np.argsort(ops.order)[shortlist].ravel()  # (patch, slot) -> scored index
+        by_component = np.argsort(entries, kind="stable")
+        bounds = np.searchsorted(entries[by_component], np.arange(len(ops.order) + 1))
+        centred_sq = centred_energies(patches)
+        scores = np.empty((n, count, turns), dtype=patches.dtype)
+        rows_all = ops.projector.T  # (R + K, d)
+        block = self.transform_block
 
-        def score(start):
-            stop = min(n, start + self.chunk_size)
-            flat_tail_transforms(patches[start:stop], sorted_shortlist[start:stop],
-                                 permutations, directions, ops.starts, ops.offsets,
-                                 ops.mean_column, ops.mean_sq, ops.inv_tail, ops.log_consts,
-                                 best_k[start:stop], best_t[start:stop], best_score[start:stop])
+        def score(job):
+            k, start, stop = job
+            moved = np.concatenate([rows_all[ops.starts[k]:ops.starts[k + 1]],
+                                    rows_all[ops.mean_column + k][None]])[:, inverses]
+            moved = np.ascontiguousarray(moved.transpose(2, 1, 0).reshape(patches.shape[1], -1))
+            offsets = ops.offsets[ops.starts[k]:ops.starts[k + 1]]
+            gathered = np.empty((min(block, stop - start), patches.shape[1]), patches.dtype)
+            for first in range(start, stop, block):
+                members = by_component[first:min(stop, first + block)]
+                rows, slots = members // count, members % count
+                gathered_rows = gathered[:len(members)]
+                gather_rows(patches, rows, gathered_rows)
+                flat_tail_transform_scores(gathered_rows @ moved, offsets, centred_sq, rows,
+                                           slots, ops.mean_sq[k], ops.inv_tail[k],
+                                           ops.log_consts[k], scores)
 
-        self._map(score, range(0, n, self.chunk_size))
-        return ops.order[best_k], best_t, best_score
+        jobs = [(k, start, min(bounds[k + 1], start + 4 * block))
+                for k in np.flatnonzero(np.diff(bounds))
+                for start in range(bounds[k], bounds[k + 1], 4 * block)]
+        with threadpool_limits(1, user_api="blas"):
+            self._map(score, jobs)
+        flat = scores.reshape(n, count * turns)
+        best = flat.argmax(axis=1)
+        chosen = shortlist[np.arange(n), best // turns]
+        return chosen, best % turns, flat[np.arange(n), best]
 
     def denoise(self, patches, noise_var):
         """Approximate-MAP patches, ``(n, d) -> (n, d)``; float32 in, float32 out."""
@@ -194,7 +220,8 @@ class FlatTailDenoiser:
 
     def _sorted_labels(self, patches, ops, count=1):
         """The ``count`` best components (indexed in ``ops.order``) and their scores, in blocks of ``chunk_size``
-        rows, small enough that the projections stay in cache."""
+        patches, small enough that the projections (``(R + K, chunk_size)``, patches last so
+        the scoring kernel vectorises over them) stay in cache."""
         labels = np.empty((patches.shape[0], count), dtype=np.int64)
         scores = np.empty((patches.shape[0], count), dtype=patches.dtype)
         scoring = ops.scoring()
@@ -202,7 +229,7 @@ class FlatTailDenoiser:
         def score(start):
             block = patches[start:start + self.chunk_size]
             stop = start + block.shape[0]
-            flat_tail_labels(block, block @ ops.projector, *scoring, labels[start:stop],
+            flat_tail_labels(block, ops.projector.T @ block.T, *scoring, labels[start:stop],
                              scores[start:stop])
 
         self._map(score, range(0, patches.shape[0], self.chunk_size))

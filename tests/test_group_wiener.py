@@ -175,10 +175,32 @@ def test_the_cholesky_ridge_solve_equals_lu_and_flags_what_it_cannot_factor():
     rhs = rng.standard_normal((5, 6, 6)).astype(np.float32)
     ridge = np.array([1e-3, 0.1, 1.0, 10.0, 0.0])
     gram[4] = 0.0  # singular, no ridge: no Cholesky factor
-    weights, ok = ridge_solve(gram, rhs, ridge)
+    transposed = np.empty((5, 6, 6))
+    ok = ridge_solve(gram, rhs, ridge, transposed)
     np.testing.assert_array_equal(ok, [True, True, True, True, False])
     expected = np.linalg.solve(gram[:4] + ridge[:4, None, None] * np.eye(6), rhs[:4])
-    np.testing.assert_allclose(weights[:4], expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(transposed[:4], expected.transpose(0, 2, 1), rtol=1e-6, atol=1e-8)
+
+
+def test_groups_are_gathered_centred_on_their_pilot_mean():
+    from restore.solvers._group_filter import centred_groups
+
+    rng = np.random.default_rng(12)
+    height, width, channels, p = 9, 11, 3, 3
+    noisy, pilot = rng.standard_normal((2, height, width, channels)).astype(np.float32)
+    rows, cols = rng.integers(0, height - p + 1, (4, 5)), rng.integers(0, width - p + 1, (4, 5))
+    centred, centred_noisy = np.empty((2, 4, 5, channels * p * p), dtype=np.float32)
+    mean = np.empty((4, 1, channels * p * p), dtype=np.float32)
+    centred_groups(noisy.reshape(height, -1), pilot.reshape(height, -1), rows, cols, p,
+                   centred, centred_noisy, mean)
+    windows = np.lib.stride_tricks.sliding_window_view
+    pilot_groups = windows(pilot, (p, p), axis=(0, 1))[rows, cols].transpose(0, 1, 3, 4, 2)
+    noisy_groups = windows(noisy, (p, p), axis=(0, 1))[rows, cols].transpose(0, 1, 3, 4, 2)
+    expected_mean = pilot_groups.reshape(4, 5, -1).mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(mean, expected_mean, atol=1e-6)
+    np.testing.assert_allclose(centred, pilot_groups.reshape(4, 5, -1) - expected_mean, atol=1e-6)
+    np.testing.assert_allclose(centred_noisy, noisy_groups.reshape(4, 5, -1) - expected_mean,
+                               atol=1e-6)
 
 
 def test_patches_are_added_where_they_lie_channel_by_channel():
@@ -188,14 +210,14 @@ def test_patches_are_added_where_they_lie_channel_by_channel():
     height, width, channels, p = 9, 11, 2, 3
     rows, cols = rng.integers(0, height - p + 1, (4, 5)), rng.integers(0, width - p + 1, (4, 5))
     estimates = rng.standard_normal((4, 5, channels * p * p))
-    total, count = np.zeros((channels, height, width)), np.zeros((height, width))
-    add_patches(total, count, estimates, rows, cols, p)
-    expected_total = np.zeros((channels, height, width))
+    total, count = np.zeros((height, width, channels)), np.zeros((height, width))
+    add_patches(total.reshape(height, -1), count, estimates, rows, cols, p)
+    expected_total = np.zeros((height, width, channels))
     expected_count = np.zeros((height, width))
     for g in range(4):
         for k in range(5):
             r, c = rows[g, k], cols[g, k]
-            expected_total[:, r:r + p, c:c + p] += estimates[g, k].reshape(channels, p, p)
+            expected_total[r:r + p, c:c + p] += estimates[g, k].reshape(p, p, channels)
             expected_count[r:r + p, c:c + p] += 1
     np.testing.assert_allclose(total, expected_total)
     np.testing.assert_array_equal(count, expected_count)
@@ -205,7 +227,7 @@ def test_patches_are_added_where_they_lie_channel_by_channel():
     average_estimates(total, count, pilot, averaged)
     covered = count > 0
     np.testing.assert_allclose(averaged[covered],
-                               (total / np.maximum(count, 1)).transpose(1, 2, 0)[covered])
+                               (total / np.maximum(count, 1)[..., None])[covered])
     np.testing.assert_array_equal(averaged[~covered], pilot[~covered])
 
 

@@ -121,34 +121,43 @@ def filter_groups(noisy_groups, pilot_groups, member_var):
     """The empirical Wiener estimate of each member, ``(n, K, d)`` arrays in and out (run
     under a one-thread BLAS limit: many small problems);
     ``member_var`` the noise variance of each member, ``(n, K)``, or of each group's
-    members alike, ``(n, 1)``.
+    members alike, ``(n, 1)``."""
+    mean = pilot_groups.mean(axis=1, keepdims=True)
+    return filter_centred(noisy_groups - mean, pilot_groups - mean, mean, member_var)
+
+
+def filter_centred(noisy, centred, mean, member_var):
+    """:func:`filter_groups` of groups given centred on their pilot patches' ``mean``
+    (``(n, 1, d)``): ``noisy`` and ``centred`` are the noisy and pilot members less it.
 
     ``C`` has rank below ``K``, so everything is computed in the ``K``-dimensional span
     of the centred pilot patches ``D = U - mu``. One variance per group: by the push-through
     identity ``C (C + s^2 I)^{-1} = D^T (D D^T + K s^2 I)^{-1} D``, a ``K x K`` solve. One per
     member: the eigenpairs of ``C`` from the Gram matrix ``D D^T / K = Q diag(lambda) Q^T``,
     ``v_j = D^T q_j / sqrt(K lambda_j)``."""
-    size = pilot_groups.shape[1]
-    mean = pilot_groups.mean(axis=1, keepdims=True)
-    centred = pilot_groups - mean
+    size = centred.shape[1]
     gram = np.matmul(centred, centred.transpose(0, 2, 1))
     if member_var.shape[1] == 1:
         from restore.solvers._group_filter import ridge_solve
 
         ridge = size * member_var[:, 0].astype(np.float64)
-        projections = np.matmul(centred, (noisy_groups - mean).transpose(0, 2, 1))
-        weights, ok = ridge_solve(gram, projections, ridge)
+        projections = np.matmul(centred, noisy.transpose(0, 2, 1))
+        transposed = np.empty_like(gram)  # W^T
+        ok = ridge_solve(gram, projections, ridge, transposed)
         if not ok.all():  # Cholesky met rounding at a negligible ridge: LU there
             regularised = gram[~ok] + ridge[~ok, None, None] * np.eye(size)
-            weights[~ok] = np.linalg.solve(regularised, projections[~ok].astype(np.float64))
-        return mean + np.matmul(weights.transpose(0, 2, 1).astype(centred.dtype), centred)
+            transposed[~ok] = np.linalg.solve(
+                regularised, projections[~ok].astype(np.float64)).transpose(0, 2, 1)
+        out = np.matmul(transposed, centred)
+        out += mean
+        return out
     eigenvalues, vectors = np.linalg.eigh(gram / size)
     kept = eigenvalues > EIGENVALUE_FLOOR * np.maximum(eigenvalues[:, -1:], 1e-30)
     eigenvalues = np.where(kept, eigenvalues, 0.0)
     scale = np.where(kept, 1 / np.sqrt(size * np.where(kept, eigenvalues, 1.0)), 0.0)
     basis = np.matmul(centred.transpose(0, 2, 1), vectors) * scale[:, None, :]  # (n, d, K)
     gains = eigenvalues[:, None, :] / (eigenvalues[:, None, :] + member_var[:, :, None])
-    coefficients = np.matmul(noisy_groups - mean, basis) * gains
+    coefficients = np.matmul(noisy, basis) * gains
     return mean + np.matmul(coefficients, basis.transpose(0, 2, 1))
 
 
@@ -195,7 +204,7 @@ def filter_pass(noisy, pilot, noise_var, settings, groups=None):
     """:func:`group_wiener` on the ``groups`` given (``(rows, cols)`` corners, as
     :func:`match_groups` returns them), or on those matched on ``pilot``. Returns the
     estimate and the groups (None where the image is smaller than a patch)."""
-    from restore.solvers._group_filter import add_patches, average_estimates
+    from restore.solvers._group_filter import add_patches, average_estimates, centred_groups
 
     noisy = np.asarray(noisy)
     dtype = noisy.dtype if noisy.dtype == np.float64 else np.float32
@@ -211,29 +220,33 @@ def filter_pass(noisy, pilot, noise_var, settings, groups=None):
     size = rows.shape[1]
     mapped_var = patch_mean_variance(noise_var, noisy.shape, p)
     group_var = None if mapped_var is not None else np.max(noise_var)
-    noisy_patches = sliding_window_view(noisy.astype(WORKING_DTYPE, copy=False), (p, p),
-                                        axis=(0, 1))
-    pilot_patches = sliding_window_view(pilot, (p, p), axis=(0, 1))
     height, width = noisy.shape[:2]
     channels = 1 if noisy.ndim == 2 else noisy.shape[2]
+    # channels-last, the channels folded into the rows: a patch row is one run of values
+    noisy_rows = np.ascontiguousarray(noisy, dtype=WORKING_DTYPE).reshape(height, -1)
+    pilot_rows = np.ascontiguousarray(pilot).reshape(height, -1)
     ref_rows = reference_corners(height, p, settings.stride)
     n_cols = len(reference_corners(width, p, settings.stride))
-    total = np.zeros((channels, height, width))
+    total = np.zeros((height, width, channels))
     count = np.zeros((height, width))
     batch = max(1, GROUPS_PER_BATCH // channels)
+    d = channels * p * p
 
     def filter_band(start, stop):
+        centred = np.empty((batch, size, d), dtype=WORKING_DTYPE)
+        centred_noisy, mean = np.empty_like(centred), np.empty((batch, 1, d), WORKING_DTYPE)
         for first in range(start, stop, batch):
             last = min(stop, first + batch)
-            r, c = rows[first:last], cols[first:last]
-            member_var = (np.full((len(r), 1), group_var, dtype=WORKING_DTYPE)
+            r, c, m = rows[first:last], cols[first:last], last - first
+            centred_groups(noisy_rows, pilot_rows, r, c, p, centred[:m], centred_noisy[:m],
+                           mean[:m])
+            member_var = (np.full((m, 1), group_var, dtype=WORKING_DTYPE)
                           if mapped_var is None else mapped_var[r, c].astype(WORKING_DTYPE))
-            estimates = filter_groups(noisy_patches[r, c].reshape(len(r), size, -1),
-                                      pilot_patches[r, c].reshape(len(r), size, -1), member_var)
-            add_patches(total, count, estimates, r, c, p)
+            estimates = filter_centred(centred_noisy[:m], centred[:m], mean[:m], member_var)
+            add_patches(total.reshape(height, -1), count, estimates, r, c, p)
 
     with threadpool_limits(1, user_api="blas"):  # many small problems: threads over bands
         run_bands(filter_band, reference_bands(ref_rows, n_cols, settings))
     estimate = np.empty((height, width, channels), dtype=dtype)
-    average_estimates(total, count, np.atleast_3d(pilot), estimate)
+    average_estimates(total, count, pilot.reshape(height, width, channels), estimate)
     return estimate.reshape(noisy.shape), (rows, cols)

@@ -25,17 +25,20 @@ def centred_groups(noisy, pilot, rows, cols, patch_size, pilot_out, noisy_out, m
         for k in range(size):
             start = cols[g, k] * channels
             for a in range(p):
-                pilot_row, noisy_row = pilot[rows[g, k] + a], noisy[rows[g, k] + a]
+                values, sums = pilot[rows[g, k] + a, start:start + run], mean[a * run:(a + 1) * run]
                 for v in range(run):
-                    value = pilot_row[start + v]
-                    pilot_out[g, k, a * run + v] = value
-                    noisy_out[g, k, a * run + v] = noisy_row[start + v]
-                    mean[a * run + v] += value
+                    sums[v] += values[v]
         mean /= size
         for k in range(size):
-            for v in range(mean.shape[0]):
-                pilot_out[g, k, v] -= mean[v]
-                noisy_out[g, k, v] -= mean[v]
+            start = cols[g, k] * channels
+            for a in range(p):
+                line = slice(a * run, (a + 1) * run)
+                values, centre = pilot[rows[g, k] + a, start:start + run], mean[line]
+                noisy_values = noisy[rows[g, k] + a, start:start + run]
+                pilot_centred, noisy_centred = pilot_out[g, k, line], noisy_out[g, k, line]
+                for v in range(run):
+                    pilot_centred[v] = values[v] - centre[v]
+                    noisy_centred[v] = noisy_values[v] - centre[v]
 
 
 @njit(nogil=True, cache=True, fastmath=True)
@@ -102,12 +105,13 @@ def add_patches(total, count, estimates, rows, cols, patch_size):
             r, c = rows[g, k], cols[g, k]
             start = c * channels
             for a in range(p):
-                line = count[r + a]
+                covered = count[r + a, c:c + p]
                 for b in range(p):
-                    line[c + b] += 1.0
-                line = total[r + a]
+                    covered[b] += 1.0
+                line = total[r + a, start:start + run]
+                values = estimates[g, k, a * run:(a + 1) * run]
                 for v in range(run):
-                    line[start + v] += estimates[g, k, a * run + v]
+                    line[v] += values[v]
 
 
 @njit(nogil=True, cache=True)
